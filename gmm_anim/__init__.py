@@ -1,0 +1,1 @@
+"""Animate the EM algorithm fitting a Gaussian mixture."""
