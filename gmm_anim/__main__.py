@@ -1,0 +1,5 @@
+"""``python -m gmm_anim`` runs the command line."""
+
+from .cli import main
+
+main()

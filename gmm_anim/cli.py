@@ -1,0 +1,273 @@
+"""The ``gmm-anim`` command line: parse, call the pipeline, print.
+
+Only this module turns a ``GmmAnimError`` into one ``Error:`` line on stderr
+and an exit code (2 for bad input, 1 for failures while running, 130 when
+interrupted, 143 when terminated). ``--debug`` or ``GMM_ANIM_DEBUG=1`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .errors import ConfigError, GmmAnimError, GmmAnimWarning
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="gmm-anim",
+    help="Animate the EM algorithm fitting a Gaussian mixture described in YAML.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Format(str, Enum):
+    gif = "gif"
+    mp4 = "mp4"
+    webp = "webp"
+    png = "png"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; unwinds like Ctrl-C so partial output is removed."""
+
+
+def _debugging() -> bool:
+    return os.environ.get("GMM_ANIM_DEBUG", "") not in ("", "0")
+
+
+def _fail(message: str, exit_code: int) -> typer.Exit:
+    sys.stderr.write(f"Error: {message}\n")
+    return typer.Exit(exit_code)
+
+
+@contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Turn every failure into one ``Error:`` line and the matching exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except GmmAnimError as error:
+        if _debugging():
+            raise
+        raise _fail(str(error), error.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", EXIT_INTERRUPTED) from None
+    except Terminated:
+        raise _fail("terminated", EXIT_TERMINATED) from None
+    except Exception as error:  # a bug: say so briefly, the traceback is behind --debug
+        if _debugging():
+            raise
+        raise _fail(
+            f"internal error: {type(error).__name__}: {error} "
+            "(run again with --debug for the traceback, and please report it)",
+            1,
+        ) from None
+
+
+def _parse_overrides(assignments: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as a dict of dotted keys to YAML-parsed values."""
+    import yaml
+
+    overrides: dict[str, Any] = {}
+    for assignment in assignments:
+        key, separator, text = assignment.partition("=")
+        if not separator or not key.strip():
+            raise ConfigError("--set", assignment, "expected KEY=VALUE, e.g. --set em.tol=1e-4")
+        try:
+            overrides[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ConfigError("--set", key.strip(), f"expected a YAML value, got {text!r} ({error.problem})") from None
+    return overrides
+
+
+def _progress_printer(label: str, n_frames: int):
+    """A one-line progress bar on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int) -> None:
+        filled = int(30 * done / max(n_frames, 1))
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{n_frames} frames")
+        if done >= n_frames:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        versions = ", ".join(f"{name} {package_version(name)}" for name in ("numpy", "matplotlib", "pillow"))
+        typer.echo(f"gmm-anim {package_version('gmm-anim')} ({versions})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also GMM_ANIM_DEBUG=1).")] = False,
+) -> None:
+    if debug:
+        os.environ["GMM_ANIM_DEBUG"] = "1"
+
+
+ConfigPaths = Annotated[list[Path], typer.Argument(help="YAML config file(s).", show_default=False, metavar="CONFIG...")]
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", metavar="KEY=VALUE", help="Override a config key by dotted path, e.g. em.tol=1e-4."),
+]
+
+
+@app.command()
+def render(
+    configs: ConfigPaths,
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Output path; a folder when several configs are given.")
+    ] = None,
+    format: Annotated[Optional[Format], typer.Option("-f", "--format", help="Output format.")] = None,
+    fps: Annotated[Optional[float], typer.Option("--fps", help="Frames per second (0 < fps <= 50).")] = None,
+    set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
+) -> None:
+    """Fit each CONFIG with EM and write an animation of every iteration.
+
+    Example: gmm-anim render configs/seed.yaml -o seed.gif
+    """
+    from . import pipeline
+    from .render import count_frames
+
+    with _reported_errors():
+        overrides = _parse_overrides(set_ or [])
+        if fps is not None:
+            overrides["render.fps"] = fps
+        if format is not None:
+            overrides["render.format"] = format.value
+        for config_path in configs:
+            cfg = pipeline.load_config(config_path, overrides)
+            target = output
+            if output is not None and len(configs) > 1:
+                target = output / pipeline.output_target(cfg)[0].name
+            X, _ = pipeline.sample(cfg)
+            history = pipeline.fit(X, cfg)
+            path, _ = pipeline.output_target(cfg, target)
+            progress = None if quiet else _progress_printer(str(path), count_frames(history, cfg.render))
+            written = pipeline.render(X, history, cfg, path, progress=progress)
+            if not quiet:
+                sys.stderr.write(f"wrote {written} ({len(history)} iterations)\n")
+
+
+@app.command()
+def fit(
+    config: Annotated[Path, typer.Argument(help="YAML config file.", show_default=False, metavar="CONFIG")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full fit as JSON.")] = False,
+    set_: SetOption = None,
+) -> None:
+    """Fit CONFIG with EM and print the log-likelihood per iteration and the result.
+
+    Example: gmm-anim fit configs/seed.yaml --json
+    """
+    from . import pipeline
+
+    with _reported_errors():
+        cfg = pipeline.load_config(config, _parse_overrides(set_ or []))
+        X, _ = pipeline.sample(cfg)
+        history = pipeline.fit(X, cfg)
+        document = pipeline.summarize(X, history, cfg)
+        if as_json:
+            typer.echo(json.dumps(document, indent=2, allow_nan=False))
+        else:
+            typer.echo(_fit_table(document))
+
+
+def _fit_table(document: dict[str, Any]) -> str:
+    """The fit as a readable text table: iterations, then final parameters."""
+    lines = [
+        f"{document['config']}: {document['n_samples']} points, {document['n_features']}-D, "
+        f"{document['n_components']} components ({document['covariance_type']} covariances)",
+        "",
+        f"{'iteration':>9}  {'log-likelihood':>16}  {'change':>12}",
+    ]
+    previous = None
+    for entry in document["iterations"]:
+        change = "" if previous is None else f"{entry['log_likelihood'] - previous:+12.4g}"
+        lines.append(f"{entry['iteration']:>9}  {entry['log_likelihood']:>16.6f}  {change:>12}")
+        previous = entry["log_likelihood"]
+    status = "converged" if document["converged"] else "ran all iterations (not converged)"
+    lines += ["", f"{status}; BIC {document['bic']:.2f}, AIC {document['aic']:.2f}", ""]
+    final = document["iterations"][-1]
+    lines.append(f"{'component':>9}  {'weight':>8}  mean")
+    for k, (weight, mean) in enumerate(zip(final["weights"], final["means"])):
+        lines.append(f"{k:>9}  {weight:>8.4f}  [{', '.join(f'{v:.4f}' for v in mean)}]")
+    if document["match"] is not None:
+        match = document["match"]
+        lines.append(
+            f"\nmatched to the truth: permutation {match['permutation']}, "
+            f"max mean error {match['max_mean_error']:.4g}, max weight error {match['max_weight_error']:.4g}"
+        )
+    return "\n".join(lines)
+
+
+@app.command()
+def validate(configs: ConfigPaths) -> None:
+    """Check each CONFIG (and its data file) and print "ok: PATH" for each valid one.
+
+    Example: gmm-anim validate configs/*.yaml
+    """
+    from .config import load_config
+
+    exit_code = 0
+    for config_path in configs:
+        try:
+            with _reported_errors():
+                cfg = load_config(config_path)
+                if cfg.data is not None:
+                    from .data import load_points
+
+                    load_points(cfg.data, source=cfg.source)
+                typer.echo(f"ok: {config_path}")
+        except typer.Exit as failure:
+            exit_code = max(exit_code, failure.exit_code)
+    raise typer.Exit(exit_code)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, GmmAnimWarning):
+        sys.stderr.write(f"Warning: {message}\n")
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def main() -> None:
+    """Entry point of the ``gmm-anim`` console script."""
+    warnings.showwarning = _show_warning
+    signal.signal(signal.SIGTERM, _terminate)
+    app()

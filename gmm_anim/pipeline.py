@@ -1,0 +1,174 @@
+"""The config-level steps: points from a config, a fit, a rendered file, a summary.
+
+Each step chains the single-purpose modules (config -> sampling -> em ->
+render -> write) the way the command line and the Python API both use them.
+Matplotlib is imported only by the rendering step.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import sampling
+from .config import Config, load_config
+from .errors import ConfigError
+from .history import History
+
+__all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize", "animate", "Animation"]
+
+SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ""}
+
+
+def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
+    """The points to fit: the user's ``data`` file, or a draw from the true mixture.
+
+    Returns ``(X, labels)``; ``labels`` (the true component of each point) is
+    None for the user's own points.
+    """
+    if cfg.data is not None:
+        from .data import load_points
+
+        X = load_points(cfg.data, source=cfg.source)
+        if len(X) < cfg.n_components:
+            raise ConfigError(
+                cfg.source,
+                "data",
+                f"expected at least em.components = {cfg.n_components} points, got {len(X)}",
+            )
+        return X, None
+    rng = np.random.default_rng(cfg.seed)
+    return sampling.sample(cfg.truth, cfg.samples, rng, jitter=cfg.jitter)
+
+
+def fit(X: np.ndarray, cfg: Config) -> History:
+    """Run EM on ``X`` (n_samples, n_features) as the config's ``em`` section says."""
+    from .em import run_em
+
+    return run_em(
+        X,
+        n_components=cfg.n_components,
+        covariance_type=cfg.em.covariance_type,
+        init=cfg.em.init,
+        rng=np.random.default_rng(cfg.init_seed),
+        reg_covar=cfg.em.reg_covar,
+        tol=cfg.em.tol,
+        max_iter=cfg.iterations,
+        initial=cfg.initial_mixture,
+    )
+
+
+def output_target(cfg: Config, output: Path | None = None, format: str | None = None) -> tuple[Path, str]:
+    """Where a render goes and in which format.
+
+    ``output`` and ``format`` (the CLI's ``-o`` and ``-f``) win over the
+    config's ``render.output`` and ``render.format``; with neither, the output
+    is ``<config stem>`` plus the format's suffix in the working directory
+    (a GIF unless a format is named).
+    """
+    from .write import resolve_format
+
+    format = format or cfg.render.format
+    path = output or cfg.render.output
+    if path is None:
+        path = Path(cfg.source.stem + SUFFIXES["gif" if format == "auto" else format])
+    return Path(path), resolve_format(Path(path), format)
+
+
+def render(
+    X: np.ndarray,
+    history: History,
+    cfg: Config,
+    output: str | Path | None = None,
+    *,
+    format: str | None = None,
+    fps: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Render every EM iteration of ``history`` over ``X`` and write the animation.
+
+    Returns the path written. ``fps`` overrides ``render.fps``; ``progress(k)``
+    is called after each frame is written.
+    """
+    from . import render as frames
+    from .write import write_animation
+
+    path, resolved_format = output_target(cfg, Path(output) if output is not None else None, format)
+    options = cfg.render
+    truth = cfg.truth if options.truth else None
+    return write_animation(
+        frames.render_frames(X, history, options, truth=truth),
+        path,
+        format=resolved_format,
+        fps=fps if fps is not None else options.fps,
+        hold=options.hold,
+        n_frames=frames.count_frames(history, options),
+        key_colours=frames.key_colours(history, options),
+        progress=progress,
+    )
+
+
+def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
+    """The document of ``gmm-anim fit --json`` (SPEC section 5)."""
+    from .summary import aic, bic, match_components, n_parameters
+
+    n_samples, n_features = X.shape
+    n_params = n_parameters(history.covariance_type, cfg.n_components, n_features)
+    final_log_likelihood = float(history.log_likelihood[-1])
+    truth = cfg.truth
+    match = None
+    if truth is not None:
+        found = match_components(history.final, truth)
+        match = {
+            "permutation": [int(k) for k in found.permutation],
+            "max_mean_error": float(found.max_mean_error),
+            "max_weight_error": float(found.max_weight_error),
+        }
+    return {
+        "config": str(cfg.source),
+        "n_samples": n_samples,
+        "n_features": n_features,
+        "n_components": cfg.n_components,
+        "covariance_type": history.covariance_type,
+        "converged": history.converged,
+        "iterations": history.to_json(),
+        "truth": truth.to_json() if truth is not None else None,
+        "match": match,
+        "bic": float(bic(final_log_likelihood, n_samples, n_params)),
+        "aic": float(aic(final_log_likelihood, n_params)),
+    }
+
+
+@dataclass(frozen=True)
+class Animation:
+    """A rendered GIF that shows itself inline in Jupyter."""
+
+    gif: bytes
+
+    def _repr_html_(self) -> str:
+        encoded = base64.b64encode(self.gif).decode("ascii")
+        return f'<img src="data:image/gif;base64,{encoded}" alt="EM iterations"/>'
+
+    def save(self, path: str | Path) -> Path:
+        """Write the GIF to ``path``."""
+        path = Path(path)
+        path.write_bytes(self.gif)
+        return path
+
+
+def animate(cfg: Config | str | Path) -> Animation:
+    """Sample, fit and render a config to a GIF held in memory, for Jupyter."""
+    import tempfile
+
+    if not isinstance(cfg, Config):
+        cfg = load_config(cfg)
+    X, _ = sample(cfg)
+    history = fit(X, cfg)
+    with tempfile.TemporaryDirectory() as folder:
+        path = render(X, history, cfg, Path(folder) / "animation.gif", format="gif")
+        return Animation(path.read_bytes())
