@@ -16,6 +16,7 @@ interval mean +- nsig standard deviations on that line.
 from __future__ import annotations
 
 import colorsys
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -100,10 +101,6 @@ def point_colours(resp: np.ndarray, colours: np.ndarray) -> np.ndarray:
     return np.round(blend * 255) / 255
 
 
-def _to_bytes(colours: np.ndarray) -> np.ndarray:
-    return np.round(np.asarray(colours, dtype=np.float64) * 255).astype(np.uint8)
-
-
 def _sigma_levels(options: RenderConfig) -> np.ndarray:
     """The sigma levels drawn, innermost first, without repeats."""
     return np.unique(np.asarray(options.sigmas, dtype=np.float64))
@@ -122,7 +119,7 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     parts = [np.array([BACKGROUND, FOREGROUND]), levels.reshape(-1, 3)]
     if options.truth:
         parts.append(np.array([TRUTH_COLOUR]))
-    colours = _to_bytes(np.concatenate(parts))
+    colours = np.round(np.concatenate(parts) * 255).astype(np.uint8)
     _, first = np.unique(colours, axis=0, return_index=True)
     return colours[np.sort(first)]
 
@@ -158,25 +155,19 @@ def _ellipse_half_extents(covariances: np.ndarray, nsig: float) -> np.ndarray:
 
 def _plane_points(X: np.ndarray) -> np.ndarray:
     """(n, D) -> (n, 2): features 0 and 1, or feature 0 on the line y = 0."""
-    if X.shape[1] >= 2:
-        return X[:, :2]
-    return np.column_stack([X[:, 0], np.zeros(len(X))])
+    return X[:, :2] if X.shape[1] >= 2 else np.column_stack([X[:, 0], np.zeros(len(X))])
 
 
-def _plane_means(means: np.ndarray) -> np.ndarray:
-    """(..., D) -> (..., 2), as _plane_points."""
+def _plane(means: np.ndarray, covariances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means (..., D) and covariances (..., D, D) -> (..., 2) and (..., 2, 2).
+
+    The marginal of features 0 and 1; with one feature, zero spread off the line y = 0.
+    """
     if means.shape[-1] >= 2:
-        return means[..., :2]
-    return np.concatenate([means[..., :1], np.zeros_like(means[..., :1])], axis=-1)
-
-
-def _plane_covariances(covariances: np.ndarray) -> np.ndarray:
-    """(..., D, D) -> (..., 2, 2): the marginal block, or zero spread off the line."""
-    if covariances.shape[-1] >= 2:
-        return covariances[..., :2, :2]
-    plane = np.zeros(covariances.shape[:-2] + (2, 2))
-    plane[..., 0, 0] = covariances[..., 0, 0]
-    return plane
+        return means[..., :2], covariances[..., :2, :2]
+    plane_covariances = np.zeros(covariances.shape[:-2] + (2, 2))
+    plane_covariances[..., 0, 0] = covariances[..., 0, 0]
+    return np.concatenate([means, np.zeros_like(means)], axis=-1), plane_covariances
 
 
 def _limits(points: np.ndarray, means: np.ndarray, covariances: np.ndarray, nsig: float) -> np.ndarray:
@@ -193,10 +184,6 @@ def _limits(points: np.ndarray, means: np.ndarray, covariances: np.ndarray, nsig
     return np.column_stack([low - MARGIN * span, high + MARGIN * span])
 
 
-def _sigma_label(levels: np.ndarray) -> str:
-    return ", ".join(f"{s:g}σ" for s in levels)
-
-
 # ---------------------------------------------------------------------------
 # The figure
 
@@ -207,8 +194,14 @@ class FrameRenderer:
     The changing artists are public so that callers and tests can inspect
     them: ``points`` (scatter of the data), ``ellipses[k][l]`` (component k at
     the l-th sigma level, innermost first), ``means`` (scatter of the means),
-    ``title``; the static ones are ``truth_ellipses`` and ``legend``.
+    ``title``; the static ones are ``truth_ellipses`` and ``legend`` (None
+    when the frame is too small for it).
     """
+
+    points: PathCollection
+    ellipses: list[list[Ellipse]]
+    means: PathCollection
+    title: Text
 
     def __init__(
         self, X: np.ndarray, history: History, options: RenderConfig, *, truth: Mixture | None = None
@@ -258,15 +251,11 @@ class FrameRenderer:
         mixture = self._history[iteration]
         resp = self._responsibilities(self._X, mixture)
         self.points.set_facecolors(point_colours(resp, self.colours))
-        means = _plane_means(mixture.means)
-        covariances = _plane_covariances(mixture.covariances)
+        means, covariances = _plane(mixture.means, mixture.covariances)
         for level, row in zip(self._levels, zip(*self.ellipses)):
             widths, heights, angles = ellipse_geometry(covariances, level)
             for k, ellipse in enumerate(row):
-                ellipse.set_center(means[k])
-                ellipse.set_width(widths[k])
-                ellipse.set_height(heights[k])
-                ellipse.set_angle(angles[k])
+                ellipse.set(center=means[k], width=widths[k], height=heights[k], angle=angles[k])
         self.means.set_offsets(means)
         self.title.set_text(self._title_text(iteration))
 
@@ -289,8 +278,7 @@ class FrameRenderer:
     def _add_truth(self, truth: Mixture) -> list[Ellipse]:
         from matplotlib.patches import Ellipse
 
-        means = _plane_means(truth.means)
-        covariances = _plane_covariances(truth.covariances)
+        means, covariances = _plane(truth.means, truth.covariances)
         drawn = []
         for level in self._levels:
             for mean, width, height, angle in zip(means, *ellipse_geometry(covariances, level)):
@@ -320,22 +308,33 @@ class FrameRenderer:
             ]
             for k in range(len(self.colours))
         ]
-        first_means = _plane_means(self._history.means[0])
+        first_means, _ = _plane(self._history.means[0], self._history.covariances[0])
         self.means = self.axes.scatter(
             first_means[:, 0], first_means[:, 1], marker="X", s=110 * self._scale**2, c=self.colours,
             edgecolors=FOREGROUND, linewidths=1.0 * self._scale, zorder=5, animated=True,
         )
         self.title = self.axes.set_title(self._title_text(0), fontsize=11 * self._scale, color=FOREGROUND)
         self.title.set_animated(True)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """Shrink the title font until the widest title (first or last frame) fits the frame."""
+        renderer = self.canvas.get_renderer()
+        widest = 0.0
+        for iteration in (0, len(self._history) - 1):
+            self.title.set_text(self._title_text(iteration))
+            widest = max(widest, self.title.get_window_extent(renderer).width)
+        if widest > 0.96 * self._options.width:
+            self.title.set_fontsize(self.title.get_fontsize() * 0.96 * self._options.width / widest)
 
     def _fix_limits(self, truth: Mixture | None) -> None:
         """Limits covering the data and every ellipse of every frame, fixed for the animation."""
-        history = self._history
-        means = _plane_means(history.means).reshape(-1, 2)
-        covariances = _plane_covariances(history.covariances).reshape(-1, 2, 2)
+        means, covariances = _plane(self._history.means, self._history.covariances)
+        means, covariances = means.reshape(-1, 2), covariances.reshape(-1, 2, 2)
         if truth is not None:
-            means = np.concatenate([means, _plane_means(truth.means)])
-            covariances = np.concatenate([covariances, _plane_covariances(truth.covariances)])
+            truth_means, truth_covariances = _plane(truth.means, truth.covariances)
+            means = np.concatenate([means, truth_means])
+            covariances = np.concatenate([covariances, truth_covariances])
         limits = _limits(_plane_points(self._X), means, covariances, float(self._levels.max()))
         self.axes.set_xlim(*limits[0])
         self.axes.set_ylim(*limits[1])
@@ -346,7 +345,7 @@ class FrameRenderer:
         from matplotlib.lines import Line2D
 
         outlines = level_colours(self.colours, len(self._levels))
-        sigmas = _sigma_label(self._levels)
+        sigmas = ", ".join(f"{level:g}σ" for level in self._levels)
         handles: list = []
         labels = []
         for k in range(len(self.colours)):
@@ -384,28 +383,48 @@ class FrameRenderer:
         raise AssertionError("unreachable: the loop returns at ncols == 1")
 
     def _lay_out(self) -> None:
-        """Let constrained layout place axes, title and legend once, then freeze it and fill the box."""
-        base_x, base_y = self.axes.get_xlim(), self.axes.get_ylim()
-        self.canvas.draw()
-        if self.legend is not None and min(self._box_fraction()) < 0.5:
-            # a small frame: the data matter more than the key to it
-            self.legend.remove()
-            self.legend = None
-            self.canvas.draw()
+        """Let constrained layout place axes, title and legend, then freeze it and fill the box.
+
+        A small frame sheds the legend, then the tick labels, until the axes
+        box keeps at least half the figure in each direction.
+        """
+        base_limits = self.axes.get_xlim(), self.axes.get_ylim()
+        for shed in (None, self._shed_legend, self._shed_tick_labels):
+            if shed is not None:
+                shed()
+            if self._layout_fits():
+                break
         self._fill_box()
         # once more, so the layout makes room for the tick labels of the filled limits
-        self.canvas.draw()
+        self._layout_fits()
         self.figure.set_layout_engine("none")
-        self.axes.set_xlim(base_x)
-        self.axes.set_ylim(base_y)
+        self.axes.set_xlim(base_limits[0])
+        self.axes.set_ylim(base_limits[1])
         self._fill_box()
         # the filled limits already have equal aspect, so this only records the intent
         self.axes.set_aspect("equal", adjustable="box")
 
-    def _box_fraction(self) -> tuple[float, float]:
-        """Width and height of the axes box as fractions of the figure."""
+    def _layout_fits(self) -> bool:
+        """Run the layout (every draw step but rasterising); False if the axes box came out too small."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.figure.draw_without_rendering()
+        collapsed = False
+        for warning in caught:
+            if "constrained_layout not applied" in str(warning.message):
+                collapsed = True
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         box = self.axes.get_position()
-        return box.width, box.height
+        return not collapsed and min(box.width, box.height) >= 0.5
+
+    def _shed_legend(self) -> None:
+        if self.legend is not None:
+            self.legend.remove()
+            self.legend = None
+
+    def _shed_tick_labels(self) -> None:
+        self.axes.tick_params(labelbottom=False, labelleft=False)
 
     def _fill_box(self) -> None:
         """Widen the limits so that equal aspect fills the axes box exactly."""
