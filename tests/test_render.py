@@ -270,3 +270,27 @@ def test_legend_names_each_component_sigma_levels_truth_and_mean() -> None:
     without_truth = FrameRenderer(make_points(), make_history(), options(width=600, height=600, truth=False), truth=TRUTH)
     assert without_truth.truth_ellipses == []
     assert "true (2σ)" not in [text.get_text() for text in without_truth.legend.get_texts()]
+
+
+def test_more_than_ten_components_get_distinct_byte_colours() -> None:
+    colours = component_colours(13)
+    assert colours.shape == (13, 3)
+    assert len({tuple(c) for c in colours}) == 13
+    np.testing.assert_array_equal(colours * 255, np.round(colours * 255))
+
+
+def test_three_features_show_the_marginal_of_the_first_two() -> None:
+    truth = Mixture(
+        np.array([0.5, 0.5]),
+        np.array([[0.0, 0.0, 5.0], [4.0, 1.0, -5.0]]),
+        np.array([[[1.0, 0.3, 0.9], [0.3, 0.5, 0.0], [0.9, 0.0, 2.0]], np.diag([0.4, 0.8, 3.0])]),
+    )
+    history = make_history(truth)
+    renderer = FrameRenderer(make_points(truth), history, options(), truth=truth)
+    renderer.draw(len(history) - 1)
+    for k, row in enumerate(renderer.ellipses):
+        width, height, angle = ellipse_geometry(truth.covariances[k, :2, :2], 2.0)
+        ellipse = row[0]
+        np.testing.assert_allclose(ellipse.get_center(), truth.means[k, :2])
+        np.testing.assert_allclose([ellipse.get_width(), ellipse.get_height()], [width, height])
+    np.testing.assert_allclose(renderer.means.get_offsets(), truth.means[:, :2])
