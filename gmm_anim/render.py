@@ -26,6 +26,7 @@ from .history import History, Mixture
 
 if TYPE_CHECKING:
     from matplotlib.collections import PathCollection
+    from matplotlib.legend import Legend
     from matplotlib.patches import Ellipse
     from matplotlib.text import Text
 
@@ -362,7 +363,7 @@ class FrameRenderer:
         labels.append("mean")
         return handles, labels
 
-    def _add_legend(self, show_truth: bool):
+    def _add_legend(self, show_truth: bool) -> Legend:
         """A frameless legend outside the axes, on the side that leaves the axes box closest to the data's shape."""
         from matplotlib.legend_handler import HandlerTuple
 
