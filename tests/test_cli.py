@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from gmm_anim.cli import app
 
-from .conftest import SEED_CONFIG
+SEED_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "seed.yaml"
 
 
 @pytest.fixture
