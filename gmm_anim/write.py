@@ -1,0 +1,532 @@
+"""Frame sinks per output format: GIF, MP4, animated WebP, a folder of PNGs.
+
+Frames arrive one at a time as (height, width, 3) uint8 arrays and leave
+encoded; no sink keeps RGB copies of past frames.
+
+MEASUREMENTS (to be filled in)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import re
+import secrets
+import shutil
+import struct
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from .errors import ConfigError, OutputError
+
+__all__ = ["FORMATS", "frame_durations_ms", "resolve_format", "write_animation"]
+
+FORMATS = ("gif", "mp4", "webp", "png")
+_SUFFIX_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webp": "webp", ".png": "png"}
+
+# GIF stores durations in centiseconds in 16 bits.
+_GIF_MAX_DURATION_MS = 655_350
+# One palette slot stays free for the transparent "unchanged pixel" index.
+_GIF_MAX_COLOURS = 255
+_PNG_NAME = re.compile(r"frame_\d+\.png")
+
+
+# --- format and timing -----------------------------------------------------
+
+
+def resolve_format(path: Path, format: str) -> str:
+    """Return the output format, "gif", "mp4", "webp" or "png" (a folder of frames).
+
+    ``format="auto"`` takes it from the suffix of ``path``; no suffix means a
+    PNG folder. An explicit format wins over a mismatching suffix.
+    """
+    path = Path(path)
+    if format in FORMATS:
+        return format
+    if format != "auto":
+        raise ConfigError(
+            path, "render.format", f"expected auto, {', '.join(FORMATS)}, got {format!r}"
+        )
+    suffix = path.suffix.lower()
+    if not suffix:
+        return "png"
+    if suffix not in _SUFFIX_FORMATS:
+        raise ConfigError(
+            path,
+            "render.format",
+            f"expected an output name ending in {', '.join(_SUFFIX_FORMATS)} or none "
+            f"(a PNG folder), got {suffix!r}; or set render.format explicitly",
+        )
+    return _SUFFIX_FORMATS[suffix]
+
+
+def _round_to_10ms(seconds: float) -> int:
+    """Seconds to milliseconds, rounded half up to a multiple of 10."""
+    return 10 * math.floor(seconds * 100 + 0.5)
+
+
+def frame_durations_ms(n_frames: int, fps: float, hold: float) -> list[int]:
+    """Display time of each frame in ms: 1000/fps rounded to 10 ms (at least 20).
+
+    GIF stores centiseconds and browsers slow frames under 20 ms down to
+    100 ms, hence the rounding and the floor. The last frame stays ``hold``
+    seconds (rounded to 10 ms) longer.
+    """
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a positive finite number, got {fps!r}")
+    if not (math.isfinite(hold) and hold >= 0):
+        raise ValueError(f"hold must be a finite number >= 0, got {hold!r}")
+    if n_frames < 0:
+        raise ValueError(f"n_frames must be >= 0, got {n_frames}")
+    durations = [max(20, _round_to_10ms(1 / fps))] * n_frames
+    if durations:
+        durations[-1] += _round_to_10ms(hold)
+    return durations
+
+
+# --- GIF: one global palette, exact nearest-colour mapping, delta frames ----
+
+
+def _pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) uint32 codes 0xRRGGBB."""
+    rgb = rgb.astype(np.uint32)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def _unpack_rgb(codes: np.ndarray) -> np.ndarray:
+    """(n,) 0xRRGGBB codes -> (n, 3) uint8."""
+    return np.stack([codes >> 16, codes >> 8, codes], axis=-1).astype(np.uint8)
+
+
+def _build_palette(samples: list[np.ndarray], key_colours: np.ndarray | None) -> np.ndarray:
+    """The global palette, (p, 3) uint8 with p <= 255: key colours first, exactly.
+
+    The remaining slots go to the other colours of the sample frames, reduced
+    by median cut when there are too many.
+    """
+    from PIL import Image
+
+    keys = np.zeros((0, 3), np.uint8) if key_colours is None else np.asarray(key_colours)
+    key_codes = list(dict.fromkeys(_pack_rgb(keys.reshape(-1, 3)).tolist()))
+    if len(key_codes) > _GIF_MAX_COLOURS:
+        raise ValueError(f"at most {_GIF_MAX_COLOURS} key colours fit a GIF palette")
+    codes = np.concatenate([_pack_rgb(frame).ravel() for frame in samples])
+    rest = codes[~np.isin(codes, key_codes)]
+    budget = _GIF_MAX_COLOURS - len(key_codes)
+    distinct = np.unique(rest)
+    if distinct.size <= budget:
+        extra = distinct
+    else:
+        strip = Image.fromarray(_unpack_rgb(rest).reshape(1, -1, 3))
+        quantised = strip.quantize(budget, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        used = np.unique(np.asarray(quantised))
+        table = np.asarray(quantised.getpalette(), np.uint8).reshape(-1, 3)[used]
+        extra = np.unique(_pack_rgb(table))
+        extra = extra[~np.isin(extra, key_codes)]
+    return _unpack_rgb(np.concatenate([np.asarray(key_codes, np.uint32), extra]))
+
+
+class _NearestColour:
+    """Maps RGB pixels to the index of the nearest palette colour (no dithering).
+
+    Results are cached per colour in a 2**24 table: a given RGB value always
+    gets the same index, so static pixels never flicker, and a colour that is
+    in the palette maps to itself exactly.
+    """
+
+    def __init__(self, palette: np.ndarray) -> None:
+        self._palette = palette.astype(np.int32)
+        # index + 1, 0 = not computed yet; np.zeros maps untouched pages lazily.
+        self._cache = np.zeros(1 << 24, np.uint16)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 -> (H, W) uint8 palette indices."""
+        codes = _pack_rgb(frame)
+        indices = self._cache[codes]
+        if not indices.all():
+            self._fill(np.unique(codes[indices == 0]))
+            indices = self._cache[codes]
+        return (indices - 1).astype(np.uint8)
+
+    def _fill(self, codes: np.ndarray) -> None:
+        for start in range(0, codes.size, 4096):
+            block = codes[start : start + 4096]
+            diff = _unpack_rgb(block).astype(np.int32)[:, None, :] - self._palette[None]
+            nearest = np.einsum("cpk,cpk->cp", diff, diff).argmin(axis=1)
+            self._cache[block] = nearest + 1
+
+
+def _gif_header(width: int, height: int, palette: np.ndarray) -> bytes:
+    """Header, global colour table (padded; index len(palette) is free) and loop=0."""
+    table_bits = max(1, math.ceil(math.log2(len(palette) + 1)))
+    table = np.zeros((1 << table_bits, 3), np.uint8)
+    table[: len(palette)] = palette
+    # Global table present, of 2**table_bits entries (as Pillow writes it).
+    packed = 0x80 | (table_bits - 1)
+    screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, packed, 0, 0)
+    # NETSCAPE2.0 application extension: loop count 0 means forever.
+    loop = b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
+    return screen + table.tobytes() + loop
+
+
+def _gif_frame_data(
+    indices: np.ndarray, previous: np.ndarray | None, transparent: int, duration: int
+) -> list[bytes]:
+    """One frame's graphic control, descriptor and LZW data.
+
+    After the first frame only the bounding box of changed pixels is stored,
+    unchanged pixels inside it transparent (what Pillow's ``optimize`` does).
+    A repeated frame becomes one transparent pixel, so it stays a frame with
+    its own duration instead of being merged into the previous one.
+    """
+    from PIL import GifImagePlugin, Image
+
+    params: dict[str, int] = {"duration": duration, "disposal": 1}
+    left = top = 0
+    tile = indices
+    if previous is not None:
+        params["transparency"] = transparent
+        changed = indices != previous
+        rows = np.flatnonzero(changed.any(axis=1))
+        cols = np.flatnonzero(changed.any(axis=0))
+        if rows.size == 0:
+            tile = np.full((1, 1), transparent, np.uint8)
+        else:
+            top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            box = (slice(top, bottom), slice(left, right))
+            tile = np.where(changed[box], indices[box], np.uint8(transparent))
+    image = Image.fromarray(np.ascontiguousarray(tile, np.uint8), mode="L")
+    return GifImagePlugin.getdata(image, offset=(int(left), int(top)), **params)
+
+
+_PALETTE_SAMPLE_FRAMES = 3
+
+
+def _write_gif(
+    frames: Iterator[np.ndarray], fp: IO[bytes], durations: list[int], key_colours: np.ndarray | None
+) -> None:
+    """Quantise frames as they stream in; only the previous frame's indices stay."""
+    head = [next(frames) for _ in range(min(_PALETTE_SAMPLE_FRAMES, len(durations)))]
+    palette = _build_palette(head, key_colours)
+    nearest = _NearestColour(palette)
+    height, width = head[0].shape[:2]
+    fp.write(_gif_header(width, height, palette))
+    frames = itertools.chain(head, frames)
+    del head  # the chain alone holds the sample frames, and drops them once used
+    previous = None
+    for index, frame in enumerate(frames):
+        indices = nearest(frame)
+        fp.writelines(_gif_frame_data(indices, previous, len(palette), durations[index]))
+        previous = indices
+    fp.write(b";")
+
+
+# --- WebP, PNG folder, MP4 --------------------------------------------------
+
+
+class _FrameSequence:
+    """The frames after the first, as the multi-frame image Pillow's WebP saver reads.
+
+    Pillow turns ``append_images`` into a list but walks each multi-frame
+    entry by ``seek``; pulling a frame from the iterator on each seek keeps
+    one RGB frame alive instead of all of them.
+    """
+
+    mode = "RGB"
+
+    def __init__(self, frames: Iterator[np.ndarray], n_frames: int) -> None:
+        self.n_frames = n_frames
+        self._frames = frames
+        self._index = -1
+        self._image = None
+
+    def tell(self) -> int:
+        return self._index
+
+    def seek(self, index: int) -> None:
+        from PIL import Image
+
+        while self._index < index:
+            self._image = Image.fromarray(next(self._frames))
+            self._index += 1
+
+    def getim(self):  # noqa: ANN201 (Pillow's internal image core)
+        return self._image.getim()
+
+
+_WEBP_OPTIONS: dict[str, object] = {"lossless": True, "quality": 75, "method": 2}
+
+
+def _write_webp(frames: Iterator[np.ndarray], fp: IO[bytes], durations: list[int]) -> None:
+    """Animated WebP through Pillow, one frame decoded at a time."""
+    from PIL import Image
+
+    first = Image.fromarray(next(frames))
+    rest = _FrameSequence(frames, len(durations) - 1)
+    first.save(
+        fp, format="WEBP", save_all=True, append_images=[rest], duration=durations,
+        loop=0, **_WEBP_OPTIONS,
+    )
+    for _ in frames:  # the stream raises if more than n_frames arrive
+        pass
+
+
+def _write_png_folder(frames: Iterator[np.ndarray], folder: Path, n_frames: int) -> None:
+    """frame_0000.png, frame_0001.png, ...: zero-padded to the width of the count."""
+    from PIL import Image
+
+    digits = max(4, len(str(n_frames - 1)))
+    for index, frame in enumerate(frames):
+        # Pillow writes no tIME or other varying chunk unless asked to.
+        Image.fromarray(frame).save(folder / f"frame_{index:0{digits}d}.png", format="PNG")
+
+
+def _ffmpeg_command(target: Path, width: int, height: int, fps: float) -> list[str]:
+    """H.264 in yuv420p for slides; RGB is converted with, and tagged as, BT.709."""
+    import imageio_ffmpeg
+
+    rate = str(Fraction(fps).limit_denominator(1_000_000))
+    return [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error",
+        "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+        "-r", rate, "-i", "pipe:0", "-an",
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv",
+        "-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p",
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+        "-color_range", "tv", "-movflags", "+faststart", "-f", "mp4", str(target),
+    ]  # fmt: skip
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad an odd height or width by one repeated edge pixel (yuv420p needs even)."""
+    height, width = frame.shape[:2]
+    if height % 2 == 0 and width % 2 == 0:
+        return frame
+    return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+
+
+def _write_mp4(
+    frames: Iterator[np.ndarray], target: Path, *, fps: float, hold: float, label: Path
+) -> None:
+    """Pipe raw RGB frames to the ffmpeg that imageio-ffmpeg ships.
+
+    The last frame is repeated round(hold * fps) times to make the hold.
+    """
+    first = _even(next(frames))
+    height, width = first.shape[:2]
+    command = _ffmpeg_command(target, width, height, fps)
+    with tempfile.TemporaryFile() as log:
+        # A session of its own: Ctrl-C interrupts Python, which then stops ffmpeg.
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
+            bufsize=0, start_new_session=True,
+        )  # fmt: skip
+        try:
+            _feed(process.stdin, itertools.chain([first], map(_even, frames)), round(hold * fps))
+            process.stdin.close()
+        except BrokenPipeError:
+            process.stdin.close()  # ffmpeg quit early; its status and log say why
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        status = process.wait()
+        if status != 0:
+            log.seek(0)
+            lines = log.read().decode("utf-8", "replace").splitlines()
+            reason = next((line.strip() for line in reversed(lines) if line.strip()), "")
+            reason = reason or f"ffmpeg exited with status {status}"
+            raise OutputError(f"cannot write {label}: ffmpeg failed: {reason}")
+
+
+def _feed(stdin: IO[bytes], frames: Iterable[np.ndarray], repeat_last: int) -> None:
+    frame = None
+    for frame in frames:
+        stdin.write(np.ascontiguousarray(frame).data)
+    for _ in range(repeat_last):
+        stdin.write(np.ascontiguousarray(frame).data)
+
+
+# --- atomic output ----------------------------------------------------------
+
+
+def _sibling(path: Path, tag: str) -> Path:
+    """A hidden name next to ``path``: ``.<name>.<tag>-<random>``."""
+    return path.with_name(f".{path.name}.{tag}-{secrets.token_hex(4)}")
+
+
+def _unwritable(path: Path, error: OSError) -> OutputError:
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return OutputError(f"cannot write {path}: {ancestor} is a file, not a folder")
+            break
+    return OutputError(f"cannot write {path}: {error.strerror or error}")
+
+
+def _is_frame_folder(path: Path) -> bool:
+    return all(_PNG_NAME.fullmatch(entry.name) and entry.is_file() for entry in path.iterdir())
+
+
+def _check_target(path: Path, format: str) -> None:
+    """Refuse, before any rendering, targets that must not be replaced."""
+    if format != "png":
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    elif path.exists() and not path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a file, not a folder of PNG frames")
+    elif path.is_dir() and not _is_frame_folder(path):
+        raise OutputError(
+            f"cannot write {path}: the folder holds more than frame_*.png files; "
+            "choose a new or empty folder"
+        )
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path``; it replaces ``path`` if the body succeeds."""
+    while True:
+        temporary = _sibling(path, "tmp")
+        try:
+            # Created here (not by the encoder) so that an unwritable folder
+            # fails before any frame is rendered.
+            with open(temporary, "xb"):
+                break
+        except FileExistsError:
+            continue
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _atomic_folder(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder; it is swapped in for ``path`` on success."""
+    temporary = _sibling(path, "tmp")
+    os.mkdir(temporary)
+    try:
+        yield temporary
+        if not path.exists():
+            os.rename(temporary, path)
+            return
+        previous = _sibling(path, "old")
+        try:
+            os.rename(path, previous)
+            os.rename(temporary, path)
+        except BaseException:
+            if previous.exists() and not path.exists():
+                os.rename(previous, path)
+            raise
+        shutil.rmtree(previous)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+# --- the entry point --------------------------------------------------------
+
+
+def _checked_frames(
+    frames: Iterable[np.ndarray], n_frames: int, progress: Callable[[int], None] | None
+) -> Iterator[np.ndarray]:
+    """Yield exactly n_frames same-sized (H, W, 3) uint8 frames, reporting progress."""
+    shape = None
+    count = 0
+    for frame in frames:
+        frame = np.ascontiguousarray(frame)
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(f"frames must be (H, W, 3) uint8, got {frame.shape} {frame.dtype}")
+        if shape is not None and frame.shape != shape:
+            raise ValueError(f"frame {count} is {frame.shape}, the first was {shape}")
+        if count == n_frames:
+            raise ValueError(f"more frames than n_frames={n_frames}")
+        shape = frame.shape
+        yield frame
+        count += 1
+        if progress is not None:
+            progress(count)
+    if count != n_frames:
+        raise ValueError(f"got {count} frames, expected n_frames={n_frames}")
+
+
+def write_animation(
+    frames: Iterable[np.ndarray],
+    path: Path,
+    *,
+    format: str,
+    fps: float,
+    hold: float,
+    n_frames: int,
+    key_colours: np.ndarray | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Encode frames to ``path`` atomically and return the path written.
+
+    frames : iterable of n_frames arrays of shape (height, width, 3), uint8,
+        consumed one at a time.
+    format : "auto", "gif", "mp4", "webp" or "png" (a folder of frames).
+    key_colours : array of shape (m, 3), uint8: colours the GIF palette holds
+        exactly (background, text, component colours); ignored by other formats.
+    progress : called with the number of frames consumed so far, after each.
+
+    On any failure or interrupt ``path`` is left as it was and no temporary
+    file remains. Raises OutputError when the location cannot be written or
+    the encoder fails.
+    """
+    path = Path(path)
+    format = resolve_format(path, format)
+    if n_frames < 1:
+        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
+    durations = frame_durations_ms(n_frames, fps, hold)
+    if format == "gif" and max(durations) > _GIF_MAX_DURATION_MS:
+        field = "render.hold" if durations[0] <= _GIF_MAX_DURATION_MS else "render.fps"
+        raise ConfigError(path, field, f"a GIF frame lasts at most 655.35 s, got {max(durations) / 1000} s")
+    _check_target(path, format)
+    stream = _checked_frames(frames, n_frames, progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _unwritable(path, error) from error
+    try:
+        _encode(stream, path, format, fps=fps, hold=hold, durations=durations, key_colours=key_colours)
+    except OutputError:
+        raise
+    except OSError as error:
+        raise _unwritable(path, error) from error
+    return path
+
+
+def _encode(
+    stream: Iterator[np.ndarray],
+    path: Path,
+    format: str,
+    *,
+    fps: float,
+    hold: float,
+    durations: list[int],
+    key_colours: np.ndarray | None,
+) -> None:
+    if format == "png":
+        with _atomic_folder(path) as folder:
+            _write_png_folder(stream, folder, len(durations))
+        return
+    with _atomic_file(path) as temporary:
+        if format == "mp4":
+            _write_mp4(stream, temporary, fps=fps, hold=hold, label=path)
+        else:
+            with open(temporary, "wb") as fp:
+                if format == "gif":
+                    _write_gif(stream, fp, durations, key_colours)
+                else:
+                    _write_webp(stream, fp, durations)

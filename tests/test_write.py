@@ -1,0 +1,373 @@
+"""Frame sinks: decode everything written and compare with what went in."""
+
+from __future__ import annotations
+
+import io
+import stat
+import struct
+import weakref
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+
+from gmm_anim.errors import ConfigError, OutputError
+from gmm_anim.write import frame_durations_ms, resolve_format, write_animation
+
+# Background, text, three component colours (tab10).
+KEY = np.array([[255, 255, 255], [0, 0, 0], [31, 119, 180], [255, 127, 14], [44, 160, 44]], np.uint8)
+
+
+def make_frames(n: int, height: int = 36, width: int = 48, repeat: int | None = None) -> list[np.ndarray]:
+    """Scatter-like frames: white, static text and blended outline, a moving dot, noise.
+
+    The noise block gives far more than 255 colours, so the GIF palette must
+    quantise; frame ``repeat`` (if given) repeats the frame before it.
+    """
+    rng = np.random.default_rng(0)
+    frames = []
+    for k in range(n):
+        frame = np.full((height, width, 3), 255, np.uint8)
+        frame[1:3, 2:30] = KEY[1]
+        # An antialiased outline: blends of a component colour with white.
+        blend = np.linspace(0, 1, 20)[:, None]
+        frame[5, 2:22] = np.round(blend * KEY[2] + (1 - blend) * 255).astype(np.uint8)
+        top, left = 8 + k % 5 * 3, 2 + k * 3 % 24
+        frame[top : top + 5, left : left + 5] = KEY[2 + k % 3]
+        frame[24:34, 30:46] = rng.integers(0, 256, (10, 16, 3), dtype=np.uint8)
+        frames.append(frame)
+    if repeat is not None:
+        frames[repeat] = frames[repeat - 1].copy()
+    return frames
+
+
+def write(frames, path, **options):
+    options = {"format": "auto", "fps": 5.0, "hold": 0.5, "n_frames": len(frames), **options}
+    return write_animation(iter(frames), path, **options)
+
+
+def gif_frames(path: Path) -> tuple[list[np.ndarray], list[int], dict]:
+    """Decoded RGB frames, per-frame durations and the first frame's info."""
+    with Image.open(path) as image:
+        info = dict(image.info)
+        frames, durations = [], []
+        for index in range(image.n_frames):
+            image.seek(index)
+            frames.append(np.asarray(image.convert("RGB")))
+            durations.append(image.info["duration"])
+    return frames, durations, info
+
+
+def gif_blocks(data: bytes) -> tuple[bool, list[tuple[bool, int, int | None]]]:
+    """Global colour table present; per image: local table present, delay (cs), transparent index."""
+    assert data[:6] == b"GIF89a" and data[-1:] == b";"
+    flags, position, delay, transparent, images = data[10], 13, 0, None, []
+    if flags & 0x80:
+        position += 3 * (2 << (flags & 7))
+    while data[position] != 0x3B:
+        if data[position] == 0x21:  # extension: label, then sub-blocks
+            if data[position + 1] == 0xF9:
+                delay = struct.unpack("<H", data[position + 4 : position + 6])[0]
+                transparent = data[position + 6] if data[position + 3] & 1 else None
+            position += 2
+        else:
+            assert data[position] == 0x2C
+            local = data[position + 9]
+            position += 10 + (3 * (2 << (local & 7)) if local & 0x80 else 0) + 1
+            images.append((bool(local & 0x80), delay, transparent))
+        while data[position]:
+            position += data[position] + 1
+        position += 1
+    return bool(flags & 0x80), images
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir())
+
+
+# --- timing and formats -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fps", "hold", "expected"),
+    [
+        (3, 1.0, [330, 330, 1330]),  # 333.3 ms -> 330
+        (2, 0.0, [500, 500, 500]),
+        (40, 0.0, [30, 30, 30]),  # 25 ms rounds half up
+        (50, 0.0, [20, 20, 20]),
+        (100, 0.0, [20, 20, 20]),  # 10 ms is below the 20 ms floor
+        (3, 0.333, [330, 330, 660]),
+        (3, 0.005, [330, 330, 340]),
+        (0.5, 2.0, [2000, 2000, 4000]),
+    ],
+)
+def test_frame_durations_round_to_10_ms_with_a_floor_and_hold(fps, hold, expected):
+    assert frame_durations_ms(3, fps, hold) == expected
+
+
+def test_frame_durations_edge_counts_and_invalid_input():
+    assert frame_durations_ms(0, 3, 1.0) == []
+    assert frame_durations_ms(1, 3, 1.0) == [1330]
+    for fps, hold in [(0, 1.0), (-1, 1.0), (float("nan"), 1.0), (3, -0.1), (3, float("inf"))]:
+        with pytest.raises(ValueError):
+            frame_durations_ms(2, fps, hold)
+
+
+@pytest.mark.parametrize(
+    ("name", "format", "expected"),
+    [
+        ("a.gif", "auto", "gif"),
+        ("a.GIF", "auto", "gif"),
+        ("dir.v2/a.mp4", "auto", "mp4"),
+        ("a.webp", "auto", "webp"),
+        ("a.png", "auto", "png"),
+        ("frames", "auto", "png"),
+        ("a.gif", "mp4", "mp4"),
+        ("a.avi", "webp", "webp"),
+    ],
+)
+def test_resolve_format(name, format, expected):
+    assert resolve_format(Path(name), format) == expected
+
+
+def test_resolve_format_rejects_unknown_suffix_and_format():
+    with pytest.raises(ConfigError) as caught:
+        resolve_format(Path("out.avi"), "auto")
+    assert caught.value.field == "render.format"
+    assert str(caught.value).startswith("out.avi: render.format: expected an output name ending in .gif")
+    with pytest.raises(ConfigError, match="got 'avi'"):
+        resolve_format(Path("out.gif"), "avi")
+
+
+# --- GIF ---------------------------------------------------------------------
+
+
+def test_gif_size_frames_durations_loop_and_global_palette(tmp_path):
+    frames = make_frames(7, repeat=4)
+    path = write(frames, tmp_path / "a.gif", fps=4, hold=1.0, key_colours=KEY)
+    decoded, durations, info = gif_frames(path)
+    assert decoded[0].shape == (36, 48, 3)
+    # The repeated frame stays a frame of its own with its own duration.
+    assert len(decoded) == 7
+    assert durations == [250] * 6 + [1250]
+    assert info["loop"] == 0
+    has_global, images = gif_blocks(path.read_bytes())
+    assert has_global
+    assert [(local, delay) for local, delay, _ in images] == [(False, 25)] * 6 + [(False, 125)]
+    # Deltas after the first frame mark unchanged pixels with one free palette index.
+    assert images[0][2] is None and len({transparent for *_, transparent in images[1:]}) == 1
+
+
+def test_gif_maps_key_colours_exactly_and_static_pixels_never_change(tmp_path):
+    frames = make_frames(7, repeat=4)
+    path = write(frames, tmp_path / "a.gif", key_colours=KEY)
+    decoded, _, _ = gif_frames(path)
+    codes = KEY.astype(np.uint32) @ np.array([65536, 256, 1], np.uint32)
+    for frame, out in zip(frames, decoded):
+        is_key = np.isin(frame.astype(np.uint32) @ np.array([65536, 256, 1], np.uint32), codes)
+        assert is_key.sum() > 1000
+        np.testing.assert_array_equal(out[is_key], frame[is_key])
+        # Nearest-colour mapping: the noise block is approximated, not dithered away.
+        assert np.abs(out.astype(int) - frame).max() < 80
+    for (a, b), (out_a, out_b) in zip(zip(frames, frames[1:]), zip(decoded, decoded[1:])):
+        same = (a == b).all(axis=-1)
+        np.testing.assert_array_equal(out_a[same], out_b[same])
+
+
+def test_gif_deltas_equal_pillows_optimize_on_the_same_palette(tmp_path):
+    frames = make_frames(6)
+    path = write(frames, tmp_path / "a.gif", fps=4, hold=1.0, key_colours=KEY)
+    decoded, durations, _ = gif_frames(path)
+    with Image.open(path) as image:
+        palette = np.asarray(image.getpalette(), np.uint8).reshape(-1, 3)
+    # Our palette's length is the transparent index the delta frames use.
+    palette = palette[: gif_blocks(path.read_bytes())[1][1][2]]
+    used = len(np.unique(np.concatenate([frame.reshape(-1, 3) for frame in decoded]), axis=0))
+    lookup = {tuple(colour): index for index, colour in enumerate(palette)}
+    assert len(lookup) == len(palette)
+    images = []
+    for frame in decoded:
+        indices = np.array([lookup[tuple(c)] for c in frame.reshape(-1, 3)], np.uint8)
+        image = Image.fromarray(indices.reshape(frame.shape[:2]), mode="P")
+        image.putpalette(palette.tobytes())
+        images.append(image)
+    assert used > 200
+    reference = io.BytesIO()
+    images[0].save(
+        reference, format="GIF", save_all=True, append_images=images[1:], optimize=True,
+        palette=palette.tobytes(), duration=durations, loop=0, disposal=1,
+    )  # fmt: skip
+    assert path.read_bytes() == reference.getvalue()
+
+
+def test_gif_is_byte_identical_across_writes(tmp_path):
+    frames = make_frames(5)
+    first = write(frames, tmp_path / "a.gif", key_colours=KEY).read_bytes()
+    assert write(frames, tmp_path / "b.gif", key_colours=KEY).read_bytes() == first
+
+
+def test_gif_without_key_colours_and_single_frame(tmp_path):
+    frame = make_frames(1)[0]
+    path = write([frame], tmp_path / "one.gif", hold=1.0)
+    decoded, durations, _ = gif_frames(path)
+    assert len(decoded) == 1 and durations == [1200]
+    assert (decoded[0][:6] == frame[:6]).all()  # few colours: kept exactly
+
+
+def test_gif_rejects_a_frame_longer_than_gif_can_store(tmp_path):
+    with pytest.raises(ConfigError, match="render.hold"):
+        write(make_frames(2), tmp_path / "a.gif", hold=700.0)
+    assert listing(tmp_path) == []
+
+
+# --- MP4, WebP, PNG ----------------------------------------------------------
+
+
+def test_mp4_frame_count_includes_the_hold_and_odd_sizes_are_padded(tmp_path):
+    frames = make_frames(5, height=35, width=47)
+    path = write(frames, tmp_path / "a.mp4", fps=4, hold=1.0)
+    n_frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert n_frames == 5 + 4
+    assert seconds == pytest.approx(9 / 4, abs=0.05)
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    assert tuple(meta["size"]) == (48, 36)
+    reader.close()
+    assert listing(tmp_path) == ["a.mp4"]
+
+
+def test_mp4_encoder_failure_is_an_output_error_with_ffmpegs_last_line(tmp_path, monkeypatch):
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\necho 'some warning' >&2\necho 'Unknown encoder libx264' >&2\nexit 1\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: str(fake))
+    target = tmp_path / "out" / "a.mp4"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    with pytest.raises(OutputError, match="ffmpeg failed: Unknown encoder libx264$"):
+        write(make_frames(3), target)
+    assert target.read_bytes() == b"old"
+    assert listing(target.parent) == ["a.mp4"]
+
+
+def test_webp_decodes_with_frame_count_durations_and_exact_pixels(tmp_path):
+    frames = make_frames(6)
+    path = write(frames, tmp_path / "a.webp", fps=4, hold=1.0)
+    with Image.open(path) as image:
+        assert image.format == "WEBP" and image.n_frames == 6
+        assert image.info["loop"] == 0
+        durations = []
+        for index, frame in enumerate(frames):
+            image.seek(index)
+            np.testing.assert_array_equal(np.asarray(image.convert("RGB")), frame)  # lossless
+            durations.append(image.info["duration"])  # known once the frame is loaded
+    assert durations == [250] * 5 + [1250]
+    assert write(frames, tmp_path / "b.webp", fps=4, hold=1.0).read_bytes() == path.read_bytes()
+
+
+def test_webp_merges_a_repeated_frame_into_one_longer_frame(tmp_path):
+    # libwebp's animation encoder does this itself; the timing is kept.
+    path = write(make_frames(6, repeat=3), tmp_path / "a.webp", fps=4, hold=1.0)
+    with Image.open(path) as image:
+        durations = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            image.load()
+            durations.append(image.info["duration"])
+    assert durations == [250, 250, 500, 250, 1250]
+
+
+def test_png_folder_holds_exact_frames_and_is_byte_identical(tmp_path):
+    frames = make_frames(12)
+    path = write(frames, tmp_path / "frames")
+    assert path == tmp_path / "frames"
+    assert listing(path) == [f"frame_{index:04d}.png" for index in range(12)]
+    for index, frame in enumerate(frames):
+        with Image.open(path / f"frame_{index:04d}.png") as image:
+            np.testing.assert_array_equal(np.asarray(image), frame)
+    again = write(frames, tmp_path / "again", format="png")
+    for name in listing(path):
+        assert (again / name).read_bytes() == (path / name).read_bytes()
+
+
+def test_png_folder_replaces_an_old_frame_folder_but_no_other_folder(tmp_path):
+    write(make_frames(5), tmp_path / "frames")
+    write(make_frames(2), tmp_path / "frames")
+    assert listing(tmp_path / "frames") == ["frame_0000.png", "frame_0001.png"]
+    assert listing(tmp_path) == ["frames"]
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep")
+    with pytest.raises(OutputError, match="holds more than frame_"):
+        write(make_frames(2), tmp_path / "notes")
+    assert listing(tmp_path / "notes") == ["todo.txt"]
+
+
+# --- streaming, progress, atomicity -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a.gif", "a.mp4", "a.webp", "frames"])
+def test_frames_stream_through_with_progress(tmp_path, name):
+    made = make_frames(12)
+    alive, seen = [], []
+
+    def frames():
+        references = []
+        for frame in made:
+            frame = frame.copy()
+            references.append(weakref.ref(frame))
+            alive.append(sum(reference() is not None for reference in references))
+            yield frame
+
+    write_animation(frames(), tmp_path / name, format="auto", fps=5, hold=0, n_frames=12, progress=seen.append)
+    assert seen == list(range(1, 13))
+    # The GIF keeps its three palette sample frames for a while; nothing keeps more.
+    assert max(alive) <= 5
+
+
+def failing_frames(error: BaseException, after: int = 3):
+    yield from make_frames(after)
+    raise error
+
+
+@pytest.mark.parametrize("name", ["a.gif", "a.mp4", "a.webp", "frames"])
+@pytest.mark.parametrize("error", [RuntimeError("render broke"), KeyboardInterrupt()])
+def test_failure_midway_leaves_the_target_as_it_was(tmp_path, name, error):
+    target = tmp_path / name
+    if name == "frames":
+        write(make_frames(2), target)
+        before = {entry: (target / entry).read_bytes() for entry in listing(target)}
+    else:
+        target.write_bytes(b"old contents")
+    with pytest.raises(type(error)):
+        write_animation(failing_frames(error), target, format="auto", fps=5, hold=0, n_frames=6)
+    assert listing(tmp_path) == [name]
+    if name == "frames":
+        assert {entry: (target / entry).read_bytes() for entry in listing(target)} == before
+    else:
+        assert target.read_bytes() == b"old contents"
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_a_frame_count_other_than_n_frames_writes_nothing(tmp_path, count):
+    with pytest.raises(ValueError, match="n_frames=3"):
+        write_animation(iter(make_frames(count)), tmp_path / "a.webp", format="auto", fps=5, hold=0, n_frames=3)
+    assert listing(tmp_path) == []
+
+
+def test_parent_folders_are_created(tmp_path):
+    path = write(make_frames(2), tmp_path / "a" / "b" / "out.gif")
+    assert path.is_file() and listing(tmp_path / "a" / "b") == ["out.gif"]
+
+
+def test_unwritable_locations_are_output_errors(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(OutputError, match=r"file\.txt is a file, not a folder$"):
+        write(make_frames(2), tmp_path / "file.txt" / "sub" / "out.gif")
+    (tmp_path / "folder.gif").mkdir()
+    with pytest.raises(OutputError, match="it is a folder"):
+        write(make_frames(2), tmp_path / "folder.gif")
+    with pytest.raises(OutputError, match="it is a file"):
+        write(make_frames(2), tmp_path / "file.txt", format="png")
+    assert listing(tmp_path) == ["file.txt", "folder.gif"]
