@@ -40,9 +40,12 @@ _QUADRATIC_MAX_BYTES = 256 * 2**20
 # Expanding (x - mu)^T P (x - mu) loses about eps * a^T |P| a (a = |mu| + std,
 # centred units) to cancellation; above this bound the Cholesky path is used.
 _EXPANSION_LIMIT = 1e6
-# A covariance, in units of the data's per-feature variances, must have its
-# smallest eigenvalue above this fraction of max(1, largest eigenvalue).
-_EIGENVALUE_FLOOR = 1e-12
+# In units of the data's per-feature variances, a usable covariance has its
+# smallest eigenvalue above _CONDITION_FLOOR * its largest (so Cholesky is
+# reliable) and above _VARIANCE_FLOOR (far below where float64 coordinates can
+# resolve a spread, yet far from overflowing the quadratic form).
+_CONDITION_FLOOR = 1e-12
+_VARIANCE_FLOOR = 1e-24
 _LLOYD_STEPS = 10
 
 
@@ -110,14 +113,13 @@ def _prepare(X: np.ndarray) -> _Data:
 def _make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, float]:
     """Add the smallest diagonal loading that makes each covariance usable.
 
-    In units of the data's variances (so the test does not depend on the
-    units of each feature), a usable covariance has its smallest eigenvalue
-    at least _EIGENVALUE_FLOOR * max(1, largest). Returns the covariances and
-    the largest loading added, in the data's units (0.0 when none was needed).
+    The loading is tau * diag(feature_var), so that the test does not depend
+    on the units of each feature. Returns the covariances and the largest
+    loading added, in the data's units (0.0 when none was needed).
     """
     scale = np.sqrt(feature_var)
     eigenvalues = np.linalg.eigvalsh(covariances / np.outer(scale, scale))
-    wanted = _EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1], 1.0)
+    wanted = np.maximum(_CONDITION_FLOOR * eigenvalues[:, -1], _VARIANCE_FLOOR)
     loading = np.where(eigenvalues[:, 0] < wanted, wanted - eigenvalues[:, 0], 0.0)
     if not loading.any():
         return covariances, 0.0
