@@ -60,11 +60,16 @@ Matrix = list[list[float]]
 # Describing values and paths in messages
 
 
+def one_line(text: str) -> str:
+    """Text with control characters escaped, so an error stays one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def format_path(path: Path_) -> str:
     """``("em", "initial", "covariances", 0)`` -> ``em.initial.covariances[0]``."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        text += f"[{part}]" if isinstance(part, int) else (f".{one_line(part)}" if text else one_line(str(part)))
     return text or "(yaml)"
 
 
@@ -84,7 +89,8 @@ def describe(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, Mapping):
-        return "a mapping" + (f" with keys {', '.join(map(str, list(value)[:5]))}" if value else " with no keys")
+        keys = ", ".join(one_line(str(key)) for key in list(value)[:5])
+        return f"a mapping with keys {keys}" if value else "a mapping with no keys"
     if isinstance(value, Path):
         return f"the path '{value}'"
     return f"a {type(value).__name__}"
@@ -224,17 +230,22 @@ class _NodeReader:
         return mapping
 
 
-def _compose(text: str, source: object, field: str) -> yaml.Node | None:
-    """Parse YAML text into nodes; syntax errors say line and column."""
+def _compose(text: str, source: object, field: str, *, positions: bool = True) -> yaml.Node | None:
+    """Parse YAML text into nodes; syntax errors say line and column (when ``positions``)."""
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        context = f" ({error.context})" if error.context else ""
-        raise ConfigError(source, field, f"{where}expected valid YAML, got a syntax error: {error.problem}{context}") from None
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None and positions else ""
+        context = f" ({error.context}" if error.context else ""
+        if context and positions and error.context_mark is not None and error.context_mark is not mark:
+            context += f" at line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
+        context += ")" if context else ""
+        got = "a syntax error" if positions else repr(text if len(text) <= 60 else text[:57] + "...")
+        problem = one_line(f"{error.problem}{context}")
+        raise ConfigError(source, field, f"{where}expected valid YAML, got {got}: {problem}") from None
     except (yaml.YAMLError, RecursionError) as error:
-        detail = " ".join(str(error).split())
+        detail = one_line(" ".join(str(error).split()))
         raise ConfigError(source, field, f"expected valid YAML, got a syntax error: {detail or type(error).__name__}") from None
 
 
@@ -280,7 +291,7 @@ def parse_value(text: str, *, source: object, field: str) -> Any:
     ``1e-4`` is a number, tags are refused, duplicate keys are errors; an empty
     text is null. Errors are ``ConfigError(source, field, ...)``.
     """
-    node = _compose(text, source, field)
+    node = _compose(text, source, field, positions=False)
     if node is None:
         return None
     _check_expansion(node, source, field)

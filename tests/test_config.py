@@ -1,0 +1,563 @@
+"""Config loading: safe YAML, strict validation, one ConfigError naming field, expected and got."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmm_anim.config import Config, load_config, parse_value
+from gmm_anim.errors import ConfigError
+
+CORPUS = Path(__file__).resolve().parent / "bad_configs"
+SEED_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "seed.yaml"
+
+TRUTH = """\
+weights: [0.5, 0.5]
+means: [[0, 0], [3, 3]]
+covariances: [1.0, [[1.0, 0.2], [0.2, 0.5]]]
+"""
+
+
+def load_error(write_config, text: str, **overrides: object) -> ConfigError:
+    path = write_config(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, overrides or None)
+    assert str(caught.value) == f"{path}: {caught.value.field}: {caught.value.message}"
+    return caught.value
+
+
+def expect(write_config, text: str, field: str, message: str) -> None:
+    error = load_error(write_config, text)
+    assert (error.field, error.message) == (field, message)
+
+
+# ---------------------------------------------------------------------------
+# Valid configs
+
+
+def test_seed_config_gives_the_notebooks_mixture():
+    cfg = load_config(SEED_CONFIG)
+    assert (cfg.seed, cfg.samples, cfg.jitter, cfg.iterations) == (1, 400, 0.02, 40)
+    truth = cfg.truth
+    np.testing.assert_array_equal(truth.weights, [0.4, 0.35, 0.25])
+    np.testing.assert_array_equal(truth.means, [[0, 0], [4, 4], [-4, 4]])
+    np.testing.assert_array_equal(
+        truth.covariances,
+        [[[0.8, 0.2], [0.2, 0.5]], [[0.6, -0.2], [-0.2, 0.6]], [[0.5, 0.0], [0.0, 0.9]]],
+    )
+    assert truth.weights.dtype == truth.means.dtype == truth.covariances.dtype == np.float64
+    assert (cfg.n_components, cfg.init_seed, cfg.em.init, cfg.em.tol) == (3, 2, "random", None)
+    assert cfg.source == SEED_CONFIG and cfg.data is None and cfg.initial_mixture is None
+
+
+def test_defaults_follow_the_spec(write_config):
+    cfg = load_config(write_config(TRUTH))
+    assert (cfg.seed, cfg.samples, cfg.jitter, cfg.iterations) == (0, 400, 0.0, 40)
+    assert cfg.em.model_dump() == {
+        "components": None, "init": "random", "init_seed": None, "covariance_type": "full",
+        "reg_covar": 1e-6, "tol": None, "initial": None,
+    }
+    render = cfg.render
+    assert (render.output, render.format, render.fps, render.hold) == (None, "auto", 3.0, 1.0)
+    assert (render.width, render.height, render.sigmas, render.truth) == (600, 600, (2.0,), True)
+    assert render.title == "GMM fitting with EM: iteration {iteration}"
+
+
+def test_a_number_covariance_means_v_times_identity(write_config):
+    cfg = load_config(write_config("weights: [1]\nmeans: [[1, 2, 3]]\ncovariances: [2]\n"))
+    np.testing.assert_array_equal(cfg.truth.covariances, [2 * np.eye(3)])
+
+
+def test_one_dimensional_truth(write_config):
+    cfg = load_config(write_config("weights: [0.3, 0.7]\nmeans: [[0], [5]]\ncovariances: [[[2.0]], 0.5]\n"))
+    np.testing.assert_array_equal(cfg.truth.covariances, [[[2.0]], [[0.5]]])
+
+
+def test_yaml_ints_are_fine_where_floats_belong(write_config):
+    cfg = load_config(write_config(TRUTH + "jitter: 1\nrender: {fps: 10, hold: 0, sigmas: [1, 2]}\n"))
+    assert isinstance(cfg.jitter, float) and isinstance(cfg.render.fps, float)
+    assert cfg.render.sigmas == (1.0, 2.0) and all(isinstance(s, float) for s in cfg.render.sigmas)
+    assert all(isinstance(w, float) for w in cfg.weights)
+
+
+def test_exponents_without_a_dot_are_numbers(write_config):
+    # PyYAML reads 1e-4 as a string; the config loader reads it as YAML 1.2 does.
+    cfg = load_config(write_config(TRUTH + "em: {tol: 1e-4, reg_covar: 1E-3}\n"))
+    assert (cfg.em.tol, cfg.em.reg_covar) == (1e-4, 1e-3)
+
+
+def test_config_is_frozen(write_config):
+    cfg = load_config(write_config(TRUTH))
+    with pytest.raises(Exception):
+        cfg.seed = 3
+    with pytest.raises(Exception):
+        cfg.render.fps = 3
+
+
+def test_empty_sections_mean_defaults(write_config):
+    cfg = load_config(write_config(TRUTH + "em:\nrender:\n"))
+    assert cfg.em.init == "random" and cfg.render.fps == 3.0
+
+
+def test_merge_keys_and_anchors_are_plain_yaml(write_config):
+    text = "weights: [0.5, 0.5]\nmeans: [&m [0, 0], *m]\ncovariances: [1, 1]\nrender: {<<: {fps: 5, hold: 2}, hold: 3}\n"
+    cfg = load_config(write_config(text))
+    assert cfg.means == [[0.0, 0.0], [0.0, 0.0]] and (cfg.render.fps, cfg.render.hold) == (5.0, 3.0)
+
+
+def test_title_format_specs_are_allowed(write_config):
+    cfg = load_config(write_config(TRUTH + "render: {title: 'EM {iteration:03d}: {log_likelihood:.1f} {{ok}}'}\n"))
+    assert cfg.render.title.format(iteration=7, log_likelihood=-12.34) == "EM 007: -12.3 {ok}"
+
+
+def test_output_stays_relative_to_the_working_directory(write_config):
+    cfg = load_config(write_config(TRUTH + "render: {output: out/anim.gif}\n"))
+    assert cfg.render.output == Path("out/anim.gif")
+
+
+def test_data_is_resolved_against_the_config_folder(tmp_path):
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (tmp_path / "points.csv").write_text("1,2\n3,4\n")
+    path = folder / "c.yaml"
+    path.write_text("data: ../points.csv\nem: {components: 2}\n")
+    cfg = load_config(path)
+    assert cfg.data == (tmp_path / "points.csv").resolve() and cfg.data.is_absolute()
+    assert cfg.truth is None and cfg.n_components == 2
+
+
+def test_data_with_truth_needs_no_components(write_config, tmp_path):
+    (tmp_path / "points.npy").write_bytes(b"")
+    cfg = load_config(write_config("data: points.npy\n" + TRUTH))
+    assert cfg.n_components == 2 and cfg.truth is not None
+
+
+def test_init_seed_defaults_to_seed_plus_one(write_config):
+    assert load_config(write_config(TRUTH + "seed: 7\n")).init_seed == 8
+    assert load_config(write_config(TRUTH + "seed: 7\nem: {init_seed: 0}\n")).init_seed == 0
+
+
+def test_config_error_is_a_value_error_with_exit_code_2(write_config):
+    error = load_error(write_config, TRUTH + "seed: -1\n")
+    assert isinstance(error, ValueError) and error.exit_code == 2
+
+
+# ---------------------------------------------------------------------------
+# Explicit initialisation: every accepted covariance form becomes full matrices
+
+EXPLICIT = "em:\n  init: explicit\n  covariance_type: {kind}\n  initial:\n    weights: [0.25, 0.75]\n" \
+    "    means: [[0, 0], [2, 2]]\n    covariances: {covariances}\n" + TRUTH
+
+
+@pytest.mark.parametrize(
+    ("kind", "covariances", "full"),
+    [
+        ("full", "[[[2, 0.5], [0.5, 1]], 3]", [[[2, 0.5], [0.5, 1]], [[3, 0], [0, 3]]]),
+        ("diag", "[[1, 2], [3, 4]]", [[[1, 0], [0, 2]], [[3, 0], [0, 4]]]),
+        ("spherical", "[1.5, 2]", [[[1.5, 0], [0, 1.5]], [[2, 0], [0, 2]]]),
+        ("tied", "[[2, 0.5], [0.5, 1]]", [[[2, 0.5], [0.5, 1]], [[2, 0.5], [0.5, 1]]]),
+        ("tied", "4", [[[4, 0], [0, 4]], [[4, 0], [0, 4]]]),
+    ],
+)
+def test_initial_mixture_forms(write_config, kind, covariances, full):
+    cfg = load_config(write_config(EXPLICIT.format(kind=kind, covariances=covariances)))
+    mixture = cfg.initial_mixture
+    np.testing.assert_array_equal(mixture.weights, [0.25, 0.75])
+    np.testing.assert_array_equal(mixture.means, [[0, 0], [2, 2]])
+    np.testing.assert_array_equal(mixture.covariances, full)
+    assert mixture.covariances.shape == (2, 2, 2) and mixture.covariances.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("kind", "covariances", "field", "message"),
+    [
+        ("full", "[1]", "em.initial.covariances",
+         "expected a list of 2 entries (one per component, covariance_type: full), got a list of 1 item"),
+        ("full", "[1, [[1, 2], [2, 1]]]", "em.initial.covariances[1]",
+         "expected a positive-definite matrix, got one whose smallest eigenvalue is -1"),
+        ("full", "[1, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]", "em.initial.covariances[1]",
+         "expected a 2x2 matrix (the points have 2 coordinates), got 3 rows"),
+        ("diag", "[[1, 2], [3, -4]]", "em.initial.covariances[1][1]", "expected a variance > 0, got -4"),
+        ("diag", "[1, 2]", "em.initial.covariances[0]",
+         "expected a list of 2 variances (covariance_type: diag), got 1"),
+        ("spherical", "[1, [[1, 0], [0, 1]]]", "em.initial.covariances[1]",
+         "expected a variance > 0 (covariance_type: spherical), got a list of 2 items"),
+        ("tied", "[1, 2]", "em.initial.covariances[0]", "expected a row of 2 numbers, got 1"),
+        ("tied", "0", "em.initial.covariances",
+         "expected a number v > 0 (meaning v·I) or a square matrix, got 0"),
+    ],
+)
+def test_initial_covariances_are_checked_per_type(write_config, kind, covariances, field, message):
+    expect(write_config, EXPLICIT.format(kind=kind, covariances=covariances), field, message)
+
+
+def test_initial_shapes_follow_components_and_dimension(write_config):
+    text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("init: explicit", "init: explicit\n  components: 3")
+    expect(write_config, text, "em.initial.weights", "expected 3 weights (em.components), got 2")
+    text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("[[0, 0], [2, 2]]", "[[0, 0, 0], [2, 2, 2]]")
+    expect(write_config, text, "em.initial.means", "expected points of dimension 2 (as the means), got 3")
+
+
+def test_initial_without_explicit_init_is_an_error(write_config):
+    text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("init: explicit", "init: kmeans++")
+    expect(write_config, text, "em.init", "expected 'explicit' when em.initial is given (or remove em.initial), got 'kmeans++'")
+
+
+def test_initial_needs_all_three_parts(write_config):
+    text = "em:\n  init: explicit\n  initial: {weights: [0.5, 0.5], means: [[0, 0], [1, 1]]}\n" + TRUTH
+    expect(write_config, text, "em.initial.covariances",
+           "expected the initial covariances (init: explicit starts from them), got nothing")
+
+
+# ---------------------------------------------------------------------------
+# The bad-config corpus: each file states the field and the exact message
+
+
+def corpus_cases() -> list[Path]:
+    return sorted(CORPUS.glob("*.yaml"))
+
+
+def expectation(path: Path) -> tuple[str, str]:
+    header = path.read_bytes().split(b"\n", 2)
+    field = header[0].decode().removeprefix("# field: ")
+    message = header[1].decode().removeprefix("# message: ").replace("{here}", str(CORPUS))
+    return field, message
+
+
+def test_corpus_is_large_enough():
+    assert len(corpus_cases()) >= 40
+
+
+@pytest.mark.parametrize("path", corpus_cases(), ids=lambda path: path.stem)
+def test_corpus_config_gives_its_exact_error(path):
+    from gmm_anim.data import load_points
+
+    field, message = expectation(path)
+    with pytest.raises(ConfigError) as caught:
+        cfg = load_config(path)
+        if cfg.data is not None:  # as `gmm-anim validate` does
+            load_points(cfg.data, source=cfg.source)
+    assert (caught.value.field, caught.value.message) == (field, message)
+    assert str(caught.value) == f"{path}: {field}: {message}"
+
+
+# ---------------------------------------------------------------------------
+# Reading the file
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: (file): expected an existing config file, got no such file"
+
+
+def test_directory(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: (file): expected a config file, got a directory"
+
+
+def test_huge_file_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("# padding\n" * 200_000)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.field == "(file)"
+    assert caught.value.message == "expected a config file of at most 1048576 bytes, got a larger one"
+
+
+def test_utf8_with_bom_is_text(write_config, tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + TRUTH.encode() + "render: {title: 'caf\u00e9 {iteration}'}\n".encode())
+    assert load_config(path).render.title == "caf\u00e9 {iteration}"
+
+
+def test_alias_bomb_is_refused_fast(write_config):
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    path = write_config("\n".join(lines) + "\n")
+    started = time.process_time()
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert time.process_time() - started < 5  # 10**12 values if expanded: never built
+    assert (caught.value.field, caught.value.message) == (
+        "(yaml)", "expected at most 1000000 values after expanding aliases, got more"
+    )
+
+
+def test_deep_nesting_is_refused(write_config):
+    error = load_error(write_config, "a: " + "[" * 100 + "]" * 100 + "\n")
+    assert error.field == "(yaml)" and "nesting" in error.message
+
+
+def test_timestamps_stay_text(write_config):
+    expect(write_config, TRUTH + "seed: 2024-01-01\n", "seed", "expected an integer >= 0, got the string '2024-01-01'")
+
+
+def test_explicit_standard_tags_are_fine(write_config):
+    cfg = load_config(write_config(TRUTH + "seed: !!int '5'\nrender: {title: !!str 'it {iteration}'}\n"))
+    assert cfg.seed == 5 and cfg.render.title == "it {iteration}"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("seed: !!set {1, 2}\n", "seed", "expected a plain YAML value, got the tag !!set (tags that build objects are refused)"),
+        ("seed: !!int abc\n", "seed", "expected a value that fits its tag !!int, got the string 'abc'"),
+        ("seed: !!python/tuple [1, 2]\n", "seed",
+         "expected a plain YAML value, got the tag !!python/tuple (tags that build objects are refused)"),
+        ("[a]: 1\n", "(yaml)", "expected a key name, got a list or mapping as a key (line 4)"),
+    ],
+)
+def test_tags_and_keys(write_config, text, field, message):
+    expect(write_config, TRUTH + text, field, message)
+
+
+# ---------------------------------------------------------------------------
+# Strict types and ranges not in the corpus
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("seed: 10000000000000000000000\n", None, None),
+        ("jitter: '0.1'\n", "jitter", "expected a number >= 0, got the string '0.1'"),
+        ("jitter: false\n", "jitter", "expected a number >= 0, got false (a boolean)"),
+        ("iterations: -1\n", "iterations", "expected an integer from 0 to 10000, got -1"),
+        ("iterations: 0\n", None, None),
+        ("samples: 10000000\n", None, None),
+        ("em: {init_seed: -3}\n", "em.init_seed", "expected an integer >= 0, or null, got -3"),
+        ("em: {components: 2.0}\n", "em.components", "expected an integer >= 1, or null, got 2.0"),
+        ("em: {covariance_type: Full}\n", "em.covariance_type",
+         "expected one of 'full', 'diag', 'spherical', 'tied', got the string 'Full'"),
+        ("em: {reg_covar: .inf}\n", "em.reg_covar", "expected a finite number, got inf"),
+        ("em: 3\n", "em", "expected a mapping of em keys, got 3"),
+        ("render: [1]\n", "render", "expected a mapping of render keys, got a list of 1 item"),
+        ("render: {fps: 50}\n", None, None),
+        ("render: {fps: 1e-3}\n", None, None),
+        ("render: {width: 4097}\n", "render.width", "expected an integer from 64 to 4096, got 4097"),
+        ("render: {height: 63}\n", "render.height", "expected an integer from 64 to 4096, got 63"),
+        ("render: {sigmas: 2}\n", "render.sigmas", "expected a non-empty list of sigma levels > 0, got 2"),
+        ("render: {sigmas: [1, 0]}\n", "render.sigmas[1]", "expected a number > 0, got 0"),
+        ("render: {sigmas: [1, .nan]}\n", "render.sigmas[1]", "expected a finite number, got nan"),
+        ("render: {title: 5}\n", "render.title", "expected a string, got 5"),
+        ("render: {title: '{}'}\n", "render.title",
+         "expected only the fields {iteration} and {log_likelihood}, got {} in '{}'"),
+        ("render: {title: '{0}'}\n", "render.title",
+         "expected only the fields {iteration} and {log_likelihood}, got {0} in '{0}'"),
+        ("render: {title: '{iteration.real}'}\n", "render.title",
+         "expected only the fields {iteration} and {log_likelihood}, got {iteration.real} in '{iteration.real}'"),
+        ("render: {title: '{log_likelihood:d}'}\n", "render.title",
+         "expected format specs that fit an integer iteration and a float log_likelihood, "
+         "got '{log_likelihood:d}': Unknown format code 'd' for object of type 'float'"),
+        ("render: {title: '{iteration!z}'}\n", "render.title",
+         "expected format specs that fit an integer iteration and a float log_likelihood, "
+         "got '{iteration!z}': Unknown conversion specifier z"),
+        ("render: {output: 3}\n", "render.output", "expected a path, got 3"),
+        ("render: {output: ''}\n", "render.output", "expected a path, got the string ''"),
+        ("render: {format: GIF}\n", "render.format",
+         "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', got the string 'GIF'"),
+        ("data: 5\nem: {components: 2}\n", "data", "expected a path, got 5"),
+    ],
+)
+def test_types_and_ranges(write_config, text, field, message):
+    if field is None:
+        load_config(write_config(TRUTH + text))
+    else:
+        expect(write_config, TRUTH + text, field, message)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1e-300, 0], [0, -1e-300]]]\n", "covariances[0]",
+         "expected a positive-definite matrix, got one whose smallest eigenvalue is -1e-300"),
+        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 1], [1, 1]]]\n", "covariances[0]",
+         "expected a positive-definite matrix, got one whose smallest eigenvalue is 0"),
+        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 'a'], ['a', 1]]]\n", "covariances[0][0][1]",
+         "expected a finite number, got the string 'a'"),
+        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[]]\n", "covariances[0]",
+         "expected a number v > 0 (meaning v·I) or a square matrix (a list of rows), got a list of 0 items"),
+        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: 1.0\n", "covariances",
+         "expected a non-empty list of covariances (one per component), got 1.0"),
+        ("weights: [1.0]\nmeans: [[]]\ncovariances: [1]\n", "means[0]",
+         "expected a point: a non-empty list of coordinates, got a list of 0 items"),
+        ("weights: [1.0]\nmeans: [0, 0]\ncovariances: [1]\n", "means",
+         "expected 1 means (one per weight), got 2"),
+        ("weights: [1.0]\nmeans: [0]\ncovariances: [1]\n", "means[0]",
+         "expected a point: a non-empty list of coordinates, got 0"),
+        ("weights: [1.0]\nmeans: [[true]]\ncovariances: [1]\n", "means[0][0]",
+         "expected a finite number, got true (a boolean)"),
+        ("weights: []\nmeans: []\ncovariances: []\n", "weights",
+         "expected a non-empty list of weights, got a list of 0 items"),
+        ("weights: [0.5, 0.5000001]\nmeans: [[0], [1]]\ncovariances: [1, 1]\n", None, None),
+        ("weights: [0.5, 0.500002]\nmeans: [[0], [1]]\ncovariances: [1, 1]\n", "weights",
+         "expected weights summing to 1 (within 1e-06), got a sum of 1.000002"),
+        ("weights: [1.0]\nmeans: [[0, 0]]\n", "covariances",
+         "expected covariances alongside weights and means (the true mixture), got nothing"),
+        ("weights: [1.0]\ncovariances: [1]\n", "means",
+         "expected means alongside weights and covariances (the true mixture), got nothing"),
+    ],
+)
+def test_true_mixture_checks(write_config, text, field, message):
+    if field is None:
+        load_config(write_config(text))
+    else:
+        expect(write_config, text, field, message)
+
+
+def test_nearly_symmetric_matrices_are_symmetrised(write_config):
+    cfg = load_config(write_config("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 0.3], [0.30000000000000004, 1]]]\n"))
+    covariance = cfg.truth.covariances[0]
+    np.testing.assert_array_equal(covariance, covariance.T)
+
+
+def test_samples_must_cover_the_fitted_components(write_config):
+    expect(write_config, TRUTH + "samples: 4\nem: {components: 5}\n", "samples",
+           "expected at least 5 samples (one per component), got 4")
+
+
+# ---------------------------------------------------------------------------
+# Overrides
+
+
+def test_overrides_set_dotted_keys(write_config):
+    path = write_config(TRUTH)
+    cfg = load_config(path, {"iterations": 10, "em.tol": 1e-4, "render.fps": 12, "render.output": "x.mp4"})
+    assert (cfg.iterations, cfg.em.tol, cfg.render.fps, cfg.render.output) == (10, 1e-4, 12.0, Path("x.mp4"))
+    assert load_config(path).iterations == 40
+
+
+def test_overrides_replace_whole_sections_and_truth(write_config):
+    cfg = load_config(write_config(TRUTH), {"render": {"width": 100}, "weights": [0.2, 0.8]})
+    assert cfg.render.width == 100 and cfg.weights == [0.2, 0.8]
+
+
+def test_overrides_are_validated(write_config):
+    error = load_error(write_config, TRUTH, **{"em.reg_covar": -1})
+    assert (error.field, error.message) == ("em.reg_covar", "expected a number >= 0, got -1")
+    error = load_error(write_config, TRUTH, samples=True)
+    assert (error.field, error.message) == ("samples", "expected an integer from 1 to 10000000, got true (a boolean)")
+    error = load_error(write_config, TRUTH, jitter=float("nan"))
+    assert (error.field, error.message) == ("jitter", "expected a finite number, got nan")
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "message"),
+    [
+        ("em.tl", "em.tl", "unknown key; did you mean 'em.tol'? (in overrides)"),
+        ("iteratoins", "iteratoins", "unknown key; did you mean 'iterations'? (in overrides)"),
+        ("fps", "fps", "unknown key; did you mean 'render.fps'? (in overrides)"),
+        ("rendr.fps", "rendr.fps", "unknown key; did you mean 'render'? (in overrides)"),
+        ("seed.value", "seed.value", "unknown key (in overrides)"),
+        ("source", "source", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
+         "iterations, data, em, render (in overrides)"),
+        ("", "", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
+         "iterations, data, em, render (in overrides)"),
+    ],
+)
+def test_bad_override_keys_are_unknown_keys(write_config, key, field, message):
+    error = load_error(write_config, TRUTH, **{key: 1})
+    assert (error.field, error.message) == (field, message)
+
+
+def test_override_into_a_non_mapping_section(write_config):
+    error = load_error(write_config, TRUTH + "em: 3\n", **{"em.tol": 0.1})
+    assert (error.field, error.message) == ("em", "expected a mapping of keys, got 3")
+
+
+def test_override_data_is_relative_to_the_working_directory(write_config, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    (elsewhere / "mine.csv").write_text("1\n2\n")
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(write_config("em: {components: 2}\n"), {"data": "mine.csv"})
+    assert cfg.data == (elsewhere / "mine.csv").resolve()
+
+
+def test_parse_value_reads_yaml_like_the_config():
+    assert parse_value("1e-4", source="--set", field="em.tol") == 1e-4
+    assert parse_value("[1, 2]", source="--set", field="render.sigmas") == [1, 2]
+    assert parse_value("", source="--set", field="em.tol") is None
+    assert parse_value("true", source="--set", field="samples") is True
+    with pytest.raises(ConfigError) as caught:
+        parse_value("!!python/name:os.system", source="--set", field="seed")
+    assert str(caught.value) == (
+        "--set: seed: expected a plain YAML value, got the tag !!python/name:os.system (tags that build objects are refused)"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_value("[1", source="--set", field="render.sigmas")
+    assert (caught.value.field, caught.value.message) == (
+        "render.sigmas",
+        "expected valid YAML, got '[1': did not find expected ',' or ']' (while parsing a flow sequence)",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Fuzzing: only ConfigError ever escapes
+
+VALID = SEED_CONFIG.read_text()
+yaml_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    max_leaves=12,
+)
+keys = st.sampled_from(["seed", "samples", "jitter", "weights", "means", "covariances", "iterations", "data",
+                        "em", "render", "em.tol", "em.init", "em.initial", "em.components", "em.covariance_type",
+                        "render.fps", "render.title", "render.sigmas", "render.output", "bogus"])
+
+
+def check_only_config_error(path: Path, overrides: dict | None = None) -> None:
+    try:
+        cfg = load_config(path, overrides)
+    except ConfigError as error:
+        assert error.field and error.message and "\n" not in str(error)
+        return
+    assert isinstance(cfg, Config)
+
+
+FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_N", 150)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_fuzz_random_text(tmp_path, text):
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))  # lone surrogates make bytes that are not UTF-8
+    check_only_config_error(path)
+
+
+@FUZZ
+@given(document=st.dictionaries(keys, yaml_values, max_size=4))
+def test_fuzz_random_documents(tmp_path, document):
+    path = tmp_path / "fuzz.yaml"
+    base = yaml.safe_load(VALID)
+    base.update({key: value for key, value in document.items() if "." not in key})
+    path.write_text(yaml.safe_dump(base))
+    check_only_config_error(path, {key: value for key, value in document.items() if "." in key})
+
+
+@FUZZ
+@given(position=st.integers(0, len(VALID)), junk=st.text(alphabet="[]{}:,-&*!|>'\"#%@` \n\t.0e", max_size=6),
+       cut=st.integers(0, 4))
+def test_fuzz_mutated_seed_config(tmp_path, position, junk, cut):
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(VALID[:position] + junk + VALID[position + cut:])
+    check_only_config_error(path)
+
+
+def test_message_has_no_newlines_for_multiline_yaml_errors(write_config):
+    error = load_error(write_config, "a:\n  - b\n c: d\n")
+    assert "\n" not in str(error) and re.match(r"line \d+, column \d+: ", error.message)
