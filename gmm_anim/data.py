@@ -1,0 +1,194 @@
+"""Read the user's own points (the config's ``data`` key) from a .csv or .npy file.
+
+Every problem is ``ConfigError(source, "data", "expected ..., got ...")``,
+where ``source`` is the config file that names the data file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError
+
+__all__ = ["load_points", "SUFFIXES"]
+
+SUFFIXES = (".csv", ".npy")
+
+
+def load_points(path: Path, *, source: Path) -> np.ndarray:
+    """The points in ``path`` as a float64 array of shape (n_samples, n_features).
+
+    ``.npy``: a numeric array of shape (n, D) or (n,) (read as (n, 1)),
+    loaded without pickle. ``.csv``: one point per line, cells separated by
+    commas (when the first row has a comma) or else by whitespace; an
+    optional header row (a first row with no numeric cell); blank lines and
+    ``#`` comments are skipped. Rows in messages are the file's lines
+    (1-based, the header line counted), columns are 1-based cells. NaN and
+    inf are refused.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise _error(source, f"expected a .csv or .npy file, got {str(path)!r}")
+    if not path.exists():
+        raise _error(source, f"expected an existing file, got {str(path)!r} (no such file)")
+    if not path.is_file():
+        raise _error(source, f"expected a file, got {str(path)!r} (not a regular file)")
+    if path.suffix.lower() == ".npy":
+        return _load_npy(path, source)
+    return _load_csv(path, source)
+
+
+def _error(source: Path, message: str, path: Path | None = None) -> ConfigError:
+    return ConfigError(source, "data", message if path is None else f"{message} (in {path.name})")
+
+
+def _show(cell: str) -> str:
+    return repr(cell if len(cell) <= 40 else cell[:37] + "...")
+
+
+# ---------------------------------------------------------------------------
+# .npy
+
+
+def _load_npy(path: Path, source: Path) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise _error(source, "expected a numeric .npy array, got a file numpy could only read with pickle (refused)", path) from None
+        raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
+    except (OSError, EOFError) as error:
+        raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
+    if not isinstance(array, np.ndarray):  # an .npz archive renamed to .npy
+        array.close()
+        raise _error(source, "expected a single .npy array, got an .npz archive", path)
+    if array.dtype.kind not in "iuf":
+        raise _error(source, f"expected an array of numbers, got dtype {array.dtype}", path)
+    if array.ndim not in (1, 2):
+        raise _error(source, f"expected an array of shape (n, D) or (n,), got shape {array.shape}", path)
+    if array.size == 0:
+        raise _error(source, f"expected at least one point of at least one coordinate, got shape {array.shape}", path)
+    points = np.asarray(array, dtype=np.float64).reshape(len(array), -1)
+    bad = np.argwhere(~np.isfinite(points))
+    if len(bad):
+        row, column = bad[0]
+        value = points[row, column]
+        raise _error(source, f"expected finite numbers, got {value} at row {row + 1}, column {column + 1}", path)
+    return np.ascontiguousarray(points)
+
+
+# ---------------------------------------------------------------------------
+# .csv: numpy reads well-formed files fast; the line-by-line reader is the
+# reference for what a file means and says exactly where a bad one is wrong.
+
+
+def _load_csv(path: Path, source: Path) -> np.ndarray:
+    text = _read_text(path, source).replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    layout = _layout(lines)
+    if layout is not None:
+        comma, header_row, n_columns = layout
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a header without rows: the line reader says so
+                points = np.loadtxt(
+                    io.StringIO(text),
+                    dtype=np.float64,
+                    delimiter="," if comma else None,
+                    comments="#",
+                    skiprows=header_row,
+                    ndmin=2,
+                    quotechar='"' if comma else None,
+                )
+        except ValueError:
+            points = None
+        if points is not None and points.shape[1:] == (n_columns,) and len(points) and np.isfinite(points).all():
+            return points
+    return _parse_csv(lines, path, source)
+
+
+def _read_text(path: Path, source: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise _error(source, f"expected a readable file, got {error.strerror or error}", path) from None
+    if b"\0" in raw:
+        where = raw.index(b"\0")
+        raise _error(source, f"expected a UTF-8 text file, got binary data (a NUL byte at offset {where})", path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _error(
+            source, f"expected a UTF-8 text file, got a byte that is not UTF-8 (offset {error.start})", path
+        ) from None
+
+
+def _content(line: str) -> str:
+    """A line without its comment and surrounding whitespace."""
+    return line.split("#", 1)[0].strip()
+
+
+def _cells(content: str, comma: bool) -> list[str]:
+    if not comma:
+        return content.split()
+    return [cell.strip() for cell in next(csv.reader([content], skipinitialspace=True))]
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _layout(lines: list[str]) -> tuple[bool, int, int] | None:
+    """(comma separated?, rows before the data, columns) from the first row with content."""
+    for number, line in enumerate(lines, start=1):
+        content = _content(line)
+        if content:
+            comma = "," in content
+            cells = _cells(content, comma)
+            is_header = all(_number(cell) is None for cell in cells)
+            return comma, number if is_header else number - 1, len(cells)
+    return None
+
+
+def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
+    rows: list[list[float]] = []
+    comma: bool | None = None
+    first_row = header_row = 0
+    n_columns = 0
+    for number, line in enumerate(lines, start=1):
+        content = _content(line)
+        if not content:
+            continue
+        if comma is None:
+            comma = "," in content
+        cells = _cells(content, comma)
+        values = [_number(cell) for cell in cells]
+        if not first_row:
+            first_row, n_columns = number, len(cells)
+            if all(value is None for value in values):
+                header_row = number
+                continue
+        if len(cells) != n_columns:
+            raise _error(
+                source, f"expected {n_columns} columns (as on row {first_row}), got {len(cells)} on row {number}", path
+            )
+        for column, (cell, value) in enumerate(zip(cells, values), start=1):
+            if value is None:
+                got = _show(cell) if cell else "an empty cell"
+                raise _error(source, f"expected a number at row {number}, column {column}, got {got}", path)
+            if not math.isfinite(value):
+                raise _error(source, f"expected a finite number at row {number}, column {column}, got {_show(cell)}", path)
+        rows.append(values)  # type: ignore[arg-type]  # every value checked above
+    if not rows:
+        after = f" after the header (row {header_row})" if header_row else ""
+        raise _error(source, f"expected rows of numbers{after}, got none", path)
+    return np.array(rows, dtype=np.float64)
