@@ -34,7 +34,8 @@ _LOG_2PI = math.log(2.0 * math.pi)
 # Added to every component's responsibility sum, as scikit-learn does, so a
 # component that owns no point keeps finite means and weights.
 _NK_FLOOR = 10.0 * np.finfo(np.float64).eps
-_BLOCK = 4096  # samples per block: a (K, block) array of log densities stays in cache
+# Samples per block: a (K, block) array of log densities (1 MiB) stays in cache.
+_BLOCK_VALUES = 2**17
 _QUADRATIC_MAX_FEATURES = 6  # above this D the expansion costs more than it saves
 _QUADRATIC_MAX_BYTES = 256 * 2**20
 # Expanding (x - mu)^T P (x - mu) loses about eps * a^T |P| a (a = |mu| + std,
@@ -105,8 +106,8 @@ def _prepare(X: np.ndarray) -> _Data:
         features = np.empty((n_quadratic, n_samples))
         features[0] = 1.0
         features[1 : 1 + n_features] = Xc.T
-        rows, cols = np.triu_indices(n_features)
-        np.multiply(Xc.T[rows], Xc.T[cols], out=features[1 + n_features :])
+        for row, (i, j) in enumerate(zip(*np.triu_indices(n_features)), start=1 + n_features):
+            np.multiply(Xc[:, i], Xc[:, j], out=features[row])
     return _Data(Xc, centre, features, feature_var)
 
 
@@ -169,18 +170,20 @@ def _expansion_is_accurate(data: _Data, params: _Params) -> bool:
 # E-step
 
 
-def _normalise_block(log_prob: np.ndarray, top: np.ndarray, total: np.ndarray) -> float:
+def _blocks(n_samples: int, n_components: int) -> list[slice]:
+    size = max(256, _BLOCK_VALUES // n_components)
+    return [slice(start, start + size) for start in range(0, n_samples, size)]
+
+
+def _normalise_block(log_prob: np.ndarray) -> float:
     """Turn weighted log densities (K, m) into responsibilities in place.
 
-    Returns the block's total log-likelihood; ``top`` and ``total`` are
-    scratch vectors of at least m entries.
+    Returns the block's total log-likelihood (a log-sum-exp per column).
     """
-    m = log_prob.shape[1]
-    top, total = top[:m], total[:m]
-    np.max(log_prob, axis=0, out=top)
+    top = log_prob.max(axis=0)
     log_prob -= top
     np.exp(log_prob, out=log_prob)
-    np.sum(log_prob, axis=0, out=total)
+    total = log_prob.sum(axis=0)
     log_prob /= total
     return float(top.sum() + np.log(total).sum())
 
@@ -205,34 +208,32 @@ def _e_step_quadratic(data: _Data, params: _Params, resp: np.ndarray | None = No
         ],
         axis=1,
     )
-    n_samples = features.shape[1]
-    block, top, total = np.empty((n_components, _BLOCK)), np.empty(_BLOCK), np.empty(_BLOCK)
+    blocks = _blocks(features.shape[1], n_components)
+    buffer = np.empty((n_components, blocks[0].stop))
     stats = np.zeros((n_components, features.shape[0]))
     log_lik = 0.0
-    for start in range(0, n_samples, _BLOCK):
-        chunk = features[:, start : start + _BLOCK]
-        log_prob = block if chunk.shape[1] == _BLOCK else np.empty((n_components, chunk.shape[1]))
+    for block in blocks:
+        chunk = features[:, block]
+        log_prob = buffer if chunk.shape[1] == buffer.shape[1] else np.empty((n_components, chunk.shape[1]))
         np.matmul(W, chunk, out=log_prob)
-        log_lik += _normalise_block(log_prob, top, total)
+        log_lik += _normalise_block(log_prob)
         stats += log_prob @ chunk.T
         if resp is not None:
-            resp[:, start : start + _BLOCK] = log_prob
+            resp[:, block] = log_prob
     return log_lik, stats
 
 
 def _e_step_cholesky(data: _Data, params: _Params, resp: np.ndarray) -> float:
     """Log-likelihood, filling ``resp`` (K, n_samples) with the responsibilities."""
-    top, total = np.empty(_BLOCK), np.empty(_BLOCK)
     log_lik = 0.0
-    for start in range(0, len(data.X), _BLOCK):
-        X = data.X[start : start + _BLOCK]
-        log_prob = resp[:, start : start + _BLOCK]
+    for block in _blocks(len(data.X), len(params.weights)):
+        X, log_prob = data.X[block], resp[:, block]
         for k, (mean, prec_chol) in enumerate(zip(params.means, params.prec_chol)):
             y = (X - mean) @ prec_chol
             np.einsum("ij,ij->i", y, y, out=log_prob[k])
-            log_prob[k] *= -0.5
-            log_prob[k] += params.log_norm[k]
-        log_lik += _normalise_block(log_prob, top, total)
+        log_prob *= -0.5
+        log_prob += params.log_norm[:, None]
+        log_lik += _normalise_block(log_prob)
     return log_lik
 
 
@@ -294,11 +295,10 @@ def _moments_exact(X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, ...]:
     r_sum = resp.sum(axis=1)
     means = (resp @ X) / (r_sum + _NK_FLOOR)[:, None]
     scatter = np.zeros((len(resp), X.shape[1], X.shape[1]))
-    for start in range(0, len(X), _BLOCK):
-        chunk = X[start : start + _BLOCK]
+    for block in _blocks(len(X), len(resp)):
         for k, mean in enumerate(means):
-            diff = chunk - mean
-            scatter[k] += (diff * resp[k, start : start + _BLOCK, None]).T @ diff
+            diff = X[block] - mean
+            scatter[k] += (diff * resp[k, block, None]).T @ diff
     return r_sum, means, scatter
 
 
@@ -353,9 +353,8 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre for every point (ties: the lowest index)."""
     labels = np.empty(len(X), dtype=np.intp)
     centre_norms = np.einsum("ij,ij->i", centres, centres)
-    for start in range(0, len(X), 16 * _BLOCK):
-        chunk = X[start : start + 16 * _BLOCK]
-        labels[start : start + len(chunk)] = np.argmin(centre_norms - 2.0 * chunk @ centres.T, axis=1)
+    for block in _blocks(len(X), len(centres)):
+        labels[block] = np.argmin(centre_norms - 2.0 * X[block] @ centres.T, axis=1)
     return labels
 
 
@@ -403,7 +402,9 @@ def _init_kmeans(
     return _m_step(counts, centres, scatter, reg_covar, covariance_type)
 
 
-def _init_explicit(initial: Mixture | None, n_components: int, n_features: int, centre: np.ndarray):
+def _init_explicit(
+    initial: Mixture | None, n_components: int, n_features: int, centre: np.ndarray
+) -> tuple[np.ndarray, ...]:
     if initial is None:
         raise ValueError("init='explicit' needs `initial`, the starting Mixture")
     weights = np.asarray(initial.weights, dtype=np.float64)
@@ -420,7 +421,10 @@ def _init_explicit(initial: Mixture | None, n_components: int, n_features: int, 
     return weights / weights.sum(), means - centre, covariances
 
 
-def _initial_params(data: _Data, n_components: int, covariance_type: str, init: str, rng, reg_covar, initial) -> _Params:
+def _initial_params(
+    data: _Data, n_components: int, covariance_type: str, init: str,
+    rng: np.random.Generator, reg_covar: float, initial: Mixture | None,
+) -> _Params:
     if init == "random":
         weights, means, covariances = _init_random(data.X, n_components, rng)
     elif init == "kmeans++":
@@ -434,7 +438,9 @@ def _initial_params(data: _Data, n_components: int, covariance_type: str, init: 
 # The loop and the public functions
 
 
-def _check_arguments(n_components, covariance_type, init, reg_covar, tol, max_iter) -> None:
+def _check_arguments(
+    n_components: int, covariance_type: str, init: str, reg_covar: float, tol: float | None, max_iter: int
+) -> None:
     if not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise ValueError(f"n_components must be an integer >= 1, got {n_components!r}")
     if covariance_type not in COVARIANCE_TYPES:
