@@ -372,4 +372,6 @@ def test_unwritable_locations_are_output_errors(tmp_path):
         write(make_frames(2), tmp_path / "folder.gif")
     with pytest.raises(OutputError, match="it is a file"):
         write(make_frames(2), tmp_path / "file.txt", format="png")
+    with pytest.raises(OutputError, match="give a file or folder name"):
+        write(make_frames(2), tmp_path / "folder.gif" / "..")
     assert listing(tmp_path) == ["file.txt", "folder.gif"]
