@@ -41,11 +41,11 @@ _QUADRATIC_MAX_BYTES = 256 * 2**20
 # Expanding (x - mu)^T P (x - mu) loses about eps * a^T |P| a (a = |mu| + std,
 # centred units) to cancellation; above this bound the Cholesky path is used.
 _EXPANSION_LIMIT = 1e6
-# In units of the data's per-feature variances, a usable covariance has its
-# smallest eigenvalue above _CONDITION_FLOOR * its largest (so Cholesky is
-# reliable) and above _VARIANCE_FLOOR (far below where float64 coordinates can
-# resolve a spread, yet far from overflowing the quadratic form).
-_CONDITION_FLOOR = 1e-12
+# A usable covariance has a correlation matrix whose smallest eigenvalue is
+# above _CONDITION_FLOOR (a hundred times float64 rounding noise, so Cholesky
+# is accurate), and variances above _VARIANCE_FLOOR times the data's (far below
+# what float64 coordinates can resolve, yet far from overflowing).
+_CONDITION_FLOOR = 1e-13
 _VARIANCE_FLOOR = 1e-24
 _LLOYD_STEPS = 10
 
@@ -112,28 +112,38 @@ def _prepare(X: np.ndarray) -> _Data:
 
 
 def _make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, float]:
-    """Add the smallest diagonal loading that makes each covariance usable.
+    """Add the smallest diagonal loading that makes each covariance (K, D, D) usable.
 
-    The loading is tau * diag(feature_var), so that the test does not depend
-    on the units of each feature. Returns the covariances and the largest
-    loading added, in the data's units (0.0 when none was needed).
+    Usable: every variance at least _VARIANCE_FLOOR times the data's variance
+    of that feature, and the correlation matrix's smallest eigenvalue at least
+    _CONDITION_FLOOR (Cholesky is invariant to diagonal scaling, so this is
+    what decides whether it succeeds). Low variances are lifted to the floor,
+    then tau * diag(covariance) is added with the smallest tau that lifts the
+    correlation's eigenvalue. Returns the covariances and the largest amount
+    added to a diagonal entry (0.0 when none was needed).
     """
-    scale = np.sqrt(feature_var)
-    eigenvalues = np.linalg.eigvalsh(covariances / np.outer(scale, scale))
-    wanted = np.maximum(_CONDITION_FLOOR * eigenvalues[:, -1], _VARIANCE_FLOOR)
-    loading = np.where(eigenvalues[:, 0] < wanted, wanted - eigenvalues[:, 0], 0.0)
+    eye = np.eye(covariances.shape[1])
+    variances = np.diagonal(covariances, axis1=1, axis2=2)
+    lift = np.maximum(_VARIANCE_FLOOR * feature_var - variances, 0.0)
+    variances = variances + lift
+    scale = np.sqrt(variances)
+    correlations = (covariances + lift[:, :, None] * eye) / (scale[:, :, None] * scale[:, None, :])
+    smallest = np.linalg.eigvalsh(correlations)[:, 0]
+    # Adding tau * diag turns the correlation's eigenvalue l into (l + tau) / (1 + tau).
+    tau = np.maximum(_CONDITION_FLOOR - smallest, 0.0) / (1.0 - _CONDITION_FLOOR)
+    loading = lift + tau[:, None] * variances
     if not loading.any():
         return covariances, 0.0
-    covariances = covariances + loading[:, None, None] * np.diag(feature_var)
-    for k in np.flatnonzero(loading):
+    covariances = covariances + loading[:, :, None] * eye
+    for k in np.flatnonzero(loading.any(axis=1)):
         while True:  # rounding can leave the matrix a hair short of positive definite
             try:
                 np.linalg.cholesky(covariances[k])
                 break
             except np.linalg.LinAlgError:
-                covariances[k] += loading[k] * np.diag(feature_var)
-                loading[k] *= 2.0
-    return covariances, float(loading.max() * feature_var.max())
+                covariances[k] += np.diag(loading[k] + _CONDITION_FLOOR * variances[k])
+                loading[k] = 2.0 * loading[k] + _CONDITION_FLOOR * variances[k]
+    return covariances, float(loading.max())
 
 
 def _make_params(weights: np.ndarray, means: np.ndarray, covariances: np.ndarray, data: _Data) -> _Params:

@@ -347,3 +347,29 @@ def test_bad_arguments_name_the_parameter(options: dict, message: str) -> None:
 def test_non_finite_data_is_rejected() -> None:
     with pytest.raises(ValueError, match="finite"):
         run_em(np.array([[0.0], [np.nan]]), n_components=1, rng=np.random.default_rng(0))
+
+
+def test_a_component_whose_responsibilities_vanish_stays_finite() -> None:
+    X = blobs(200, 2, 2, seed=16)
+    initial = Mixture(
+        np.array([0.5, 0.49, 0.01]),
+        np.array([X[0], X[1], [1e4, -1e4]]),
+        np.repeat([np.eye(2) * 1e-2], 3, axis=0),
+    )
+    history, caught = fit_recording_warnings(
+        X, dict(n_components=3, init="explicit", initial=initial, rng=np.random.default_rng(0), max_iter=10)
+    )
+    assert caught == []
+    assert_finite_and_normalised(X, history)
+    assert history.weights[-1, 2] < 1e-15
+
+
+def test_an_indefinite_explicit_covariance_is_loaded_and_warned_about() -> None:
+    X = blobs(100, 2, 1, seed=17)
+    initial = Mixture(np.array([1.0]), np.zeros((1, 2)), np.array([[[1.0, 2.0], [2.0, 1.0]]]))
+    history, caught = fit_recording_warnings(
+        X, dict(n_components=1, init="explicit", initial=initial, rng=np.random.default_rng(0), max_iter=2)
+    )
+    assert len(caught) == 1 and "iteration 0" in str(caught[0].message)
+    assert np.linalg.eigvalsh(history.covariances[0]).min() > 0
+    assert np.isfinite(history.log_likelihood).all()
