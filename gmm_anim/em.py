@@ -506,7 +506,7 @@ def run_em(
             break
         snapshots.append(updated)
         params = updated
-    _warn_if_loaded(snapshots, "em.reg_covar")
+    _warn_if_loaded(snapshots, "increase em.reg_covar or reduce em.components")
     return History(
         weights=np.stack([p.weights for p in snapshots]),
         means=np.stack([p.means for p in snapshots]) + data.centre,
@@ -517,14 +517,14 @@ def run_em(
     )
 
 
-def _warn_if_loaded(snapshots: list[_Params], setting: str) -> None:
+def _warn_if_loaded(snapshots: list[_Params], advice: str) -> None:
     loaded = [i for i, params in enumerate(snapshots) if params.loading > 0]
     if loaded:
         largest = max(snapshots[i].loading for i in loaded)
         warnings.warn(
             f"a component covariance was not positive definite at iteration {loaded[0]} (collapsed "
             f"component, collinear or duplicated points); added diagonal loading up to {largest:.3g} "
-            f"to keep the fit finite; increase {setting} or reduce em.components",
+            f"to keep the fit finite; {advice}",
             GmmAnimWarning,
             stacklevel=3,
         )
@@ -538,7 +538,7 @@ def _mixture_params(X: np.ndarray, mixture: Mixture) -> tuple[_Data, _Params]:
     weights = np.asarray(mixture.weights, dtype=np.float64)
     covariances = np.asarray(mixture.covariances, dtype=np.float64)
     params = _make_params(weights, means - data.centre, covariances, data)
-    _warn_if_loaded([params], "the mixture's covariances")
+    _warn_if_loaded([params], "give the mixture positive-definite covariances")
     return data, params
 
 
