@@ -188,7 +188,7 @@ def assert_finite_and_normalised(X: np.ndarray, history) -> None:
         np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-12)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fits(reg_covar=1e-6))
 def test_degenerate_data_stays_finite(case) -> None:
     X, options = case
@@ -197,7 +197,7 @@ def test_degenerate_data_stays_finite(case) -> None:
     assert len(caught) <= 1
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fits(reg_covar=0.0))
 def test_log_likelihood_never_decreases(case) -> None:
     """Plain EM (reg_covar = 0) is monotone; a step that needed diagonal loading is not EM.
@@ -246,6 +246,17 @@ def test_kmeans_init_finds_separated_clusters() -> None:
     np.testing.assert_allclose(start.means[order], centres, atol=0.3)
     np.testing.assert_allclose(start.weights[order], np.array([100, 150, 200]) / 450, rtol=1e-12)
     np.testing.assert_allclose(start.covariances[order], np.repeat([np.eye(2)], 3, axis=0), atol=0.35)
+
+
+def test_kmeans_init_with_empty_clusters() -> None:
+    X = np.array([[0.0, 0.0]] * 6 + [[1.0, 1.0]] * 4)  # two distinct points, four clusters
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GmmAnimWarning)
+        history = run_em(X, n_components=4, init="kmeans++", rng=np.random.default_rng(0), max_iter=3)
+    start = history[0]
+    assert np.isfinite(history.log_likelihood).all()
+    assert sorted(np.round(start.weights * 10, 9)) == [0, 0, 4, 6]
+    assert {tuple(np.round(m, 12)) for m in start.means} == {(0.0, 0.0), (1.0, 1.0)}
 
 
 def test_kmeans_init_is_reproducible_from_the_generator() -> None:
