@@ -60,20 +60,20 @@ Matrix = list[list[float]]
 # Describing values and paths in messages
 
 
-def one_line(text: str) -> str:
+def _one_line(text: str) -> str:
     """Text with control characters escaped, so an error stays one line."""
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
-def format_path(path: Path_) -> str:
+def _format_path(path: Path_) -> str:
     """``("em", "initial", "covariances", 0)`` -> ``em.initial.covariances[0]``."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{one_line(part)}" if text else one_line(str(part)))
+        text += f"[{part}]" if isinstance(part, int) else (f".{_one_line(part)}" if text else _one_line(str(part)))
     return text or "(yaml)"
 
 
-def describe(value: object) -> str:
+def _describe(value: object) -> str:
     """A value as a message shows it after "got": the string 'x', true (a boolean), a list of 3 items."""
     if value is None:
         return "null"
@@ -89,7 +89,7 @@ def describe(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, Mapping):
-        keys = ", ".join(one_line(str(key)) for key in list(value)[:5])
+        keys = ", ".join(_one_line(str(key)) for key in list(value)[:5])
         return f"a mapping with keys {keys}" if value else "a mapping with no keys"
     if isinstance(value, Path):
         return f"the path '{value}'"
@@ -155,29 +155,31 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_expansion(root: yaml.Node, source: object, field: str = "(yaml)") -> None:
-    """Count values as if aliases were expanded, without expanding them; refuse cycles and bombs."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()  # the current path from the root: meeting one again is a cycle
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    """Measure the document as if aliases were expanded, without expanding them; refuse cycles and bombs."""
+    measured: dict[int, tuple[int, int]] = {}  # node id -> (values, nesting depth) once expanded
+    open_nodes: set[int] = set()  # the path from the root being walked: meeting one again is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node, depth, finished = stack.pop()
+        node, finished = stack.pop()
         if finished:
             open_nodes.discard(id(node))
-            size = 1 + sum(sizes[id(child)] for child in _children(node))
-            sizes[id(node)] = min(size, MAX_YAML_VALUES + 1)
-            if size > MAX_YAML_VALUES:
-                raise ConfigError(source, field, f"expected at most {MAX_YAML_VALUES} values after expanding aliases, got more")
-            continue
-        if id(node) in sizes:
-            continue
-        if id(node) in open_nodes:
+            children = [measured[id(child)] for child in _children(node)]
+            values = 1 + sum(count for count, _ in children)
+            depth = 1 + max((nesting for _, nesting in children), default=0)
+            if values > MAX_YAML_VALUES:
+                message = f"expected at most {MAX_YAML_VALUES} values after expanding aliases, got more"
+                raise ConfigError(source, field, message)
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(source, field, f"expected at most {MAX_YAML_DEPTH} levels of nesting, got more")
+            measured[id(node)] = (values, depth)
+        elif id(node) in open_nodes:
             line = node.start_mark.line + 1
-            raise ConfigError(source, field, f"expected a tree of values, got an alias that contains itself (line {line})")
-        if depth > MAX_YAML_DEPTH:
-            raise ConfigError(source, field, f"expected at most {MAX_YAML_DEPTH} levels of nesting, got more")
-        open_nodes.add(id(node))
-        stack.append((node, depth, True))
-        stack.extend((child, depth + 1, False) for child in _children(node))
+            message = f"expected a tree of values, got an alias that contains itself (line {line})"
+            raise ConfigError(source, field, message)
+        elif id(node) not in measured:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
 
 
 class _NodeReader:
@@ -187,21 +189,21 @@ class _NodeReader:
         self.source = source
 
     def error(self, path: Path_, message: str) -> ConfigError:
-        return ConfigError(self.source, format_path(path), message)
+        return ConfigError(self.source, _format_path(path), message)
 
     def read(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_BUILDERS:
             try:
                 return _SCALAR_BUILDERS[node.tag](node)
             except (ValueError, KeyError, OverflowError, yaml.YAMLError):
-                raise self.error(path, f"expected a value that fits its tag {_short_tag(node.tag)}, got {describe(node.value)}") from None
+                message = f"expected a value that fits its tag {_short_tag(node.tag)}, got {_describe(node.value)}"
+                raise self.error(path, message) from None
         if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
             return [self.read(child, (*path, index)) for index, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode) and node.tag == _TAG + "map":
             return self.read_mapping(node, path)
-        raise self.error(
-            path, f"expected a plain YAML value, got the tag {_short_tag(node.tag)} (tags that build objects are refused)"
-        )
+        tag = _short_tag(node.tag)
+        raise self.error(path, f"expected a plain YAML value, got the tag {tag} (tags that build objects are refused)")
 
     def read_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
@@ -210,16 +212,16 @@ class _NodeReader:
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":  # `<<: *defaults`: explicit keys win over merged ones
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                for merge_node in sources:
-                    if not isinstance(merge_node, yaml.MappingNode):
-                        raise self.error(path, f"expected a mapping after '<<', got {describe(self.read(merge_node, path))}")
-                    for key, value in self.read_mapping(merge_node, path).items():
+                for defaults in (self.read(merge_node, path) for merge_node in sources):
+                    if not isinstance(defaults, dict):
+                        raise self.error(path, f"expected a mapping after '<<', got {_describe(defaults)}")
+                    for key, value in defaults.items():
                         merged.setdefault(key, value)
                 continue
             line = key_node.start_mark.line + 1
             key = self.read(key_node, path) if isinstance(key_node, yaml.ScalarNode) else key_node
             if not isinstance(key, str):
-                shown = describe(key) if not isinstance(key, yaml.Node) else "a list or mapping"
+                shown = _describe(key) if not isinstance(key, yaml.Node) else "a list or mapping"
                 raise self.error(path, f"expected a key name, got {shown} as a key (line {line})")
             if key in lines:
                 raise self.error((*path, key), f"expected each key once, got it on lines {lines[key]} and {line}")
@@ -242,11 +244,12 @@ def _compose(text: str, source: object, field: str, *, positions: bool = True) -
             context += f" at line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
         context += ")" if context else ""
         got = "a syntax error" if positions else repr(text if len(text) <= 60 else text[:57] + "...")
-        problem = one_line(f"{error.problem}{context}")
+        problem = _one_line(f"{error.problem}{context}")
         raise ConfigError(source, field, f"{where}expected valid YAML, got {got}: {problem}") from None
     except (yaml.YAMLError, RecursionError) as error:
-        detail = one_line(" ".join(str(error).split()))
-        raise ConfigError(source, field, f"expected valid YAML, got a syntax error: {detail or type(error).__name__}") from None
+        detail = _one_line(" ".join(str(error).split()))
+        message = f"expected valid YAML, got a syntax error: {detail or type(error).__name__}"
+        raise ConfigError(source, field, message) from None
 
 
 def _read_text(path: Path) -> str:
@@ -261,17 +264,17 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise ConfigError(path, "(file)", f"expected a readable file, got {error.strerror or error}") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(path, "(file)", f"expected a config file of at most {MAX_CONFIG_BYTES} bytes, got a larger one")
+        message = f"expected a config file of at most {MAX_CONFIG_BYTES} bytes, got a larger one"
+        raise ConfigError(path, "(file)", message)
     if b"\0" in raw:
         where = raw.index(b"\0")
         raise ConfigError(path, "(file)", f"expected a UTF-8 text file, got binary data (a NUL byte at offset {where})")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        byte = raw[error.start]
-        raise ConfigError(
-            path, "(file)", f"expected a UTF-8 text file, got a byte that is not UTF-8 ({byte:#04x} at offset {error.start})"
-        ) from None
+        byte = f"{raw[error.start]:#04x} at offset {error.start}"
+        message = f"expected a UTF-8 text file, got a byte that is not UTF-8 ({byte})"
+        raise ConfigError(path, "(file)", message) from None
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -281,7 +284,8 @@ def _read_document(path: Path) -> dict[str, Any]:
     _check_expansion(node, path)
     document = _NodeReader(path).read(node, ())
     if not isinstance(document, dict):
-        raise ConfigError(path, "(yaml)", f"expected a mapping of config keys at the top level, got {describe(document)}")
+        message = f"expected a mapping of config keys at the top level, got {_describe(document)}"
+        raise ConfigError(path, "(yaml)", message)
     return document
 
 
@@ -304,27 +308,27 @@ def parse_value(text: str, *, source: object, field: str) -> Any:
 
 def _number(value: object, path: Path_, what: str = "a finite number") -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        _fail(path, f"expected {what}, got {describe(value)}")
+        _fail(path, f"expected {what}, got {_describe(value)}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        _fail(path, f"expected {what}, got {describe(value)}")
+        _fail(path, f"expected {what}, got {_describe(value)}")
     return number
 
 
 def _positive(value: object, path: Path_, what: str = "a number > 0") -> float:
     number = _number(value, path, what)
     if number <= 0:
-        _fail(path, f"expected {what}, got {describe(value)}")
+        _fail(path, f"expected {what}, got {_describe(value)}")
     return number
 
 
 def _items(value: object, path: Path_, what: str, count: int | None = None) -> list[Any]:
     """A non-empty list (of ``count`` items when given)."""
     if not isinstance(value, (list, tuple)) or not value or (count is not None and len(value) != count):
-        _fail(path, f"expected {what}, got {describe(value)}")
+        _fail(path, f"expected {what}, got {_describe(value)}")
     return list(value)
 
 
@@ -363,7 +367,8 @@ def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
     asymmetry = np.abs(matrix - matrix.T)
     i, j = np.unravel_index(np.argmax(asymmetry), matrix.shape)
     if asymmetry[i, j] > 1e-9 * np.abs(matrix).max():
-        _fail(path, f"expected a symmetric matrix, got [{i}][{j}] = {matrix[i, j]:.10g} but [{j}][{i}] = {matrix[j, i]:.10g}")
+        got = f"[{i}][{j}] = {matrix[i, j]:.10g} but [{j}][{i}] = {matrix[j, i]:.10g}"
+        _fail(path, f"expected a symmetric matrix, got {got}")
     matrix = (matrix + matrix.T) / 2
     smallest = float(np.linalg.eigvalsh(matrix)[0])
     try:
@@ -373,7 +378,8 @@ def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
         factorable = False
     if smallest <= 0 or not factorable:
         singular = " (numerically singular)" if smallest > 0 else ""
-        _fail(path, f"expected a positive-definite matrix, got one whose smallest eigenvalue is {smallest:.6g}{singular}")
+        got = f"one whose smallest eigenvalue is {smallest:.6g}{singular}"
+        _fail(path, f"expected a positive-definite matrix, got {got}")
     return matrix.tolist()
 
 
@@ -395,9 +401,9 @@ def _initial_covariances(value: object, covariance_type: str, n_components: int,
         return [_positive(v, (*path, k), "a variance > 0 (covariance_type: spherical)") for k, v in enumerate(entries)]
     if covariance_type == "diag":
         what = f"a list of {n_features} variances (covariance_type: diag)"
+        rows = [_items(entry, (*path, k), what, n_features) for k, entry in enumerate(entries)]
         return [
-            [_positive(v, (*path, k, i), "a variance > 0") for i, v in enumerate(_items(entry, (*path, k), what, n_features))]
-            for k, entry in enumerate(entries)
+            [_positive(v, (*path, k, i), "a variance > 0") for i, v in enumerate(row)] for k, row in enumerate(rows)
         ]
     return [_covariance(entry, (*path, k), n_features) for k, entry in enumerate(entries)]
 
@@ -424,13 +430,14 @@ def _check_title(title: str) -> None:
     try:
         title.format(iteration=0, log_likelihood=-1.5)
     except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
-        _fail((), f"expected format specs that fit an integer iteration and a float log_likelihood, got {title!r}: {error}")
+        expected = "format specs that fit an integer iteration and a float log_likelihood"
+        _fail((), f"expected {expected}, got {title!r}: {error}")
 
 
 def _path(value: object, path: Path_ = ()) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value):
         return Path(value).expanduser()
-    _fail(path, f"expected a path, got {describe(value)}")
+    _fail(path, f"expected a path, got {_describe(value)}")
     raise AssertionError  # _fail always raises
 
 
@@ -467,7 +474,7 @@ class EmConfig(_Section):
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            _fail((), f"expected a mapping with weights, means and covariances, got {describe(value)}")
+            _fail((), f"expected a mapping with weights, means and covariances, got {_describe(value)}")
         for key in ("weights", "means", "covariances"):
             if value.get(key) is None:
                 _fail((key,), f"expected the initial {key} (init: explicit starts from them), got nothing")
@@ -590,12 +597,15 @@ class Config(_Section):
             missing = next(key for key in ("weights", "means", "covariances") if key not in given)
             _fail((missing,), f"expected {missing} alongside {' and '.join(given)} (the true mixture), got nothing")
         if not given and self.data is None:
-            _fail(("weights",), "expected the true mixture (weights, means, covariances) or a data file (data), got neither")
+            expected = "the true mixture (weights, means, covariances) or a data file (data)"
+            _fail(("weights",), f"expected {expected}, got neither")
         if not given and self.em.components is None:
-            _fail(("em", "components"), "expected the number of components to fit (data without a true mixture), got nothing")
+            expected = "the number of components to fit (data without a true mixture)"
+            _fail(("em", "components"), f"expected {expected}, got nothing")
         self._check_initial_shapes()
         if self.data is None and self.samples < self.n_components:
-            _fail(("samples",), f"expected at least {self.n_components} samples (one per component), got {self.samples}")
+            expected = f"at least {self.n_components} samples (one per component)"
+            _fail(("samples",), f"expected {expected}, got {self.samples}")
         return self
 
     def _check_initial_shapes(self) -> None:
@@ -682,7 +692,7 @@ def _all_keys(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
 
 def _unknown_key(key: str, model: type[BaseModel], prefix: Path_) -> str:
     """"unknown key; did you mean 'render.fps'?" from keys of this section, else any section."""
-    here = f"{format_path(prefix)}." if prefix else ""
+    here = f"{_format_path(prefix)}." if prefix else ""
     close = difflib.get_close_matches(key, _keys(model), n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{here}{close[0]}'?"
@@ -696,7 +706,7 @@ def _unknown_key(key: str, model: type[BaseModel], prefix: Path_) -> str:
 def _check_keys(document: Mapping[str, Any], model: type[BaseModel], prefix: Path_, source: Path) -> None:
     for key, value in document.items():
         if key not in _keys(model):
-            raise ConfigError(source, format_path((*prefix, key)), _unknown_key(key, model, prefix))
+            raise ConfigError(source, _format_path((*prefix, key)), _unknown_key(key, model, prefix))
         section = _SECTIONS.get(model, {}).get(key)
         if section is not None and isinstance(value, Mapping):
             _check_keys(value, section, (*prefix, key), source)
@@ -705,7 +715,7 @@ def _check_keys(document: Mapping[str, Any], model: type[BaseModel], prefix: Pat
 def _check_finite(value: object, path: Path_, source: Path) -> None:
     """NaN and inf are refused anywhere, before any field sees them."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(source, format_path(path), f"expected a finite number, got {value}")
+        raise ConfigError(source, _format_path(path), f"expected a finite number, got {value}")
     if isinstance(value, Mapping):
         for key, item in value.items():
             _check_finite(item, (*path, key), source)
@@ -728,11 +738,13 @@ def _apply_overrides(document: dict[str, Any], overrides: Mapping[str, object], 
                 raise ConfigError(source, str(dotted), f"{message} (in overrides)")
             existing = target.get(part)
             if existing is not None and not isinstance(existing, Mapping):
-                raise ConfigError(source, ".".join(parts[: depth + 1]), f"expected a mapping of keys, got {describe(existing)}")
+                message = f"expected a mapping of keys, got {_describe(existing)}"
+                raise ConfigError(source, ".".join(parts[: depth + 1]), message)
             target[part] = dict(existing or {})
             target, model = target[part], section
         if parts[-1] not in _keys(model):
-            raise ConfigError(source, str(dotted), f"{_unknown_key(parts[-1], model, tuple(parts[:-1]))} (in overrides)")
+            message = _unknown_key(parts[-1], model, tuple(parts[:-1]))
+            raise ConfigError(source, str(dotted), f"{message} (in overrides)")
         if str(dotted) == "data" and isinstance(value, (str, Path)) and value:
             value = Path(value).expanduser().absolute()  # typed on a command line: relative to the working directory
         target[parts[-1]] = copy.deepcopy(value)
@@ -751,7 +763,7 @@ def _expected(loc: tuple[Union[str, int], ...]) -> str | None:
             continue
         field = model.model_fields[part]
     if field is None:
-        return f"a mapping of {format_path(loc)} keys"
+        return f"a mapping of {_format_path(loc)} keys"
     annotation, optional = field.annotation, False
     if get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation):
         optional = True
@@ -777,13 +789,13 @@ def _config_error(error: ValidationError, source: Path) -> ConfigError:
     first = error.errors(include_url=False)[0]
     loc, context = tuple(first["loc"]), first.get("ctx") or {}
     if first["type"] == "config":
-        return ConfigError(source, format_path(loc + tuple(context["path"])), context["message"])
+        return ConfigError(source, _format_path(loc + tuple(context["path"])), context["message"])
     if first["type"] == "missing":
-        return ConfigError(source, format_path(loc), "expected a value, got nothing")
+        return ConfigError(source, _format_path(loc), "expected a value, got nothing")
     if first["type"] == "extra_forbidden":
-        return ConfigError(source, format_path(loc), "unknown key")
+        return ConfigError(source, _format_path(loc), "unknown key")
     expected = _expected(loc) or first["msg"][0].lower() + first["msg"][1:]
-    return ConfigError(source, format_path(loc), f"expected {expected}, got {describe(first['input'])}")
+    return ConfigError(source, _format_path(loc), f"expected {expected}, got {_describe(first['input'])}")
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None) -> Config:

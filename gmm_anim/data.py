@@ -61,7 +61,8 @@ def _load_npy(path: Path, source: Path) -> np.ndarray:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
         if "allow_pickle" in str(error):
-            raise _error(source, "expected a numeric .npy array, got a file numpy could only read with pickle (refused)", path) from None
+            message = "expected a numeric .npy array, got a file numpy could only read with pickle (refused)"
+            raise _error(source, message, path) from None
         raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
     except (OSError, EOFError) as error:
         raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
@@ -186,7 +187,8 @@ def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
                 got = _show(cell) if cell else "an empty cell"
                 raise _error(source, f"expected a number at row {number}, column {column}, got {got}", path)
             if not math.isfinite(value):
-                raise _error(source, f"expected a finite number at row {number}, column {column}, got {_show(cell)}", path)
+                where = f"row {number}, column {column}"
+                raise _error(source, f"expected a finite number at {where}, got {_show(cell)}", path)
         rows.append(values)  # type: ignore[arg-type]  # every value checked above
     if not rows:
         after = f" after the header (row {header_row})" if header_row else ""

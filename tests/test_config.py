@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +106,8 @@ def test_empty_sections_mean_defaults(write_config):
 
 
 def test_merge_keys_and_anchors_are_plain_yaml(write_config):
-    text = "weights: [0.5, 0.5]\nmeans: [&m [0, 0], *m]\ncovariances: [1, 1]\nrender: {<<: {fps: 5, hold: 2}, hold: 3}\n"
+    text = "weights: [0.5, 0.5]\nmeans: [&m [0, 0], *m]\ncovariances: [1, 1]\n" \
+        "render: {<<: {fps: 5, hold: 2}, hold: 3}\n"
     cfg = load_config(write_config(text))
     assert cfg.means == [[0.0, 0.0], [0.0, 0.0]] and (cfg.render.fps, cfg.render.hold) == (5.0, 3.0)
 
@@ -199,15 +199,17 @@ def test_initial_covariances_are_checked_per_type(write_config, kind, covariance
 
 
 def test_initial_shapes_follow_components_and_dimension(write_config):
-    text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("init: explicit", "init: explicit\n  components: 3")
+    spherical = EXPLICIT.format(kind="spherical", covariances="[1, 1]")
+    text = spherical.replace("init: explicit", "init: explicit\n  components: 3")
     expect(write_config, text, "em.initial.weights", "expected 3 weights (em.components), got 2")
-    text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("[[0, 0], [2, 2]]", "[[0, 0, 0], [2, 2, 2]]")
+    text = spherical.replace("[[0, 0], [2, 2]]", "[[0, 0, 0], [2, 2, 2]]")
     expect(write_config, text, "em.initial.means", "expected points of dimension 2 (as the means), got 3")
 
 
 def test_initial_without_explicit_init_is_an_error(write_config):
     text = EXPLICIT.format(kind="spherical", covariances="[1, 1]").replace("init: explicit", "init: kmeans++")
-    expect(write_config, text, "em.init", "expected 'explicit' when em.initial is given (or remove em.initial), got 'kmeans++'")
+    message = "expected 'explicit' when em.initial is given (or remove em.initial), got 'kmeans++'"
+    expect(write_config, text, "em.init", message)
 
 
 def test_initial_needs_all_three_parts(write_config):
@@ -280,14 +282,18 @@ def test_utf8_with_bom_is_text(write_config, tmp_path):
     assert load_config(path).render.title == "caf\u00e9 {iteration}"
 
 
-def test_alias_bomb_is_refused_fast(write_config):
+def test_alias_bomb_is_refused_before_anything_is_built(write_config, monkeypatch):
+    import gmm_anim.config as config_module
+
+    def never(*args: object) -> None:
+        raise AssertionError("the document was expanded")
+
+    monkeypatch.setattr(config_module._NodeReader, "read", never)
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]  # 10**12 values if expanded
     path = write_config("\n".join(lines) + "\n")
-    started = time.process_time()
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert time.process_time() - started < 5  # 10**12 values if expanded: never built
     assert (caught.value.field, caught.value.message) == (
         "(yaml)", "expected at most 1000000 values after expanding aliases, got more"
     )
@@ -310,7 +316,8 @@ def test_explicit_standard_tags_are_fine(write_config):
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
-        ("seed: !!set {1, 2}\n", "seed", "expected a plain YAML value, got the tag !!set (tags that build objects are refused)"),
+        ("seed: !!set {1, 2}\n", "seed",
+         "expected a plain YAML value, got the tag !!set (tags that build objects are refused)"),
         ("seed: !!int abc\n", "seed", "expected a value that fits its tag !!int, got the string 'abc'"),
         ("seed: !!python/tuple [1, 2]\n", "seed",
          "expected a plain YAML value, got the tag !!python/tuple (tags that build objects are refused)"),
@@ -415,7 +422,8 @@ def test_true_mixture_checks(write_config, text, field, message):
 
 
 def test_nearly_symmetric_matrices_are_symmetrised(write_config):
-    cfg = load_config(write_config("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 0.3], [0.30000000000000004, 1]]]\n"))
+    text = "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 0.3], [0.30000000000000004, 1]]]\n"
+    cfg = load_config(write_config(text))
     covariance = cfg.truth.covariances[0]
     np.testing.assert_array_equal(covariance, covariance.T)
 
@@ -491,7 +499,8 @@ def test_parse_value_reads_yaml_like_the_config():
     with pytest.raises(ConfigError) as caught:
         parse_value("!!python/name:os.system", source="--set", field="seed")
     assert str(caught.value) == (
-        "--set: seed: expected a plain YAML value, got the tag !!python/name:os.system (tags that build objects are refused)"
+        "--set: seed: expected a plain YAML value, got the tag !!python/name:os.system "
+        "(tags that build objects are refused)"
     )
     with pytest.raises(ConfigError) as caught:
         parse_value("[1", source="--set", field="render.sigmas")
@@ -511,7 +520,9 @@ yaml_scalars = st.one_of(
 )
 yaml_values = st.recursive(
     yaml_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 keys = st.sampled_from(["seed", "samples", "jitter", "weights", "means", "covariances", "iterations", "data",
@@ -528,7 +539,7 @@ def check_only_config_error(path: Path, overrides: dict | None = None) -> None:
     assert isinstance(cfg, Config)
 
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_N", 150)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FUZZ
