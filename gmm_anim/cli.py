@@ -84,18 +84,16 @@ def _reported_errors() -> Iterator[None]:
 
 
 def _parse_overrides(assignments: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as a dict of dotted keys to YAML-parsed values."""
-    import yaml
+    """``KEY=VALUE`` strings as a dict of dotted keys to values parsed like the config file."""
+    from .config import parse_value
 
     overrides: dict[str, Any] = {}
     for assignment in assignments:
         key, separator, text = assignment.partition("=")
-        if not separator or not key.strip():
+        key = key.strip()
+        if not separator or not key:
             raise ConfigError("--set", assignment, "expected KEY=VALUE, e.g. --set em.tol=1e-4")
-        try:
-            overrides[key.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ConfigError("--set", key.strip(), f"expected a YAML value, got {text!r} ({error.problem})") from None
+        overrides[key] = parse_value(text, source="--set", field=key)
     return overrides
 
 

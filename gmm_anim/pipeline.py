@@ -35,6 +35,13 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
         from .data import load_points
 
         X = load_points(cfg.data, source=cfg.source)
+        for known, field in ((cfg.truth, "means"), (cfg.initial_mixture, "em.initial.means")):
+            if known is not None and known.n_features != X.shape[1]:
+                raise ConfigError(
+                    cfg.source,
+                    "data",
+                    f"expected points of dimension {known.n_features} (as {field}), got {X.shape[1]} columns",
+                )
         if len(X) < cfg.n_components:
             raise ConfigError(
                 cfg.source,
@@ -125,7 +132,7 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     if truth is not None:
         found = match_components(history.final, truth)
         match = {
-            "permutation": [int(k) for k in found.permutation],
+            "permutation": [None if k is None else int(k) for k in found.permutation],
             "max_mean_error": float(found.max_mean_error),
             "max_weight_error": float(found.max_weight_error),
         }

@@ -147,3 +147,39 @@ def test_version_names_the_libraries(runner):
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.startswith("gmm-anim ") and "numpy" in result.stdout and "matplotlib" in result.stdout
+
+
+def test_set_parses_values_like_the_config_file(runner, small_config):
+    result = runner.invoke(app, ["fit", str(small_config), "--json", "--set", "em.tol=1e-4", "--set", "iterations=200"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["converged"] is True
+    assert len(document["iterations"]) < 201
+
+
+def test_set_without_equals_sign_is_a_usage_error(runner, small_config):
+    result = runner.invoke(app, ["fit", str(small_config), "--set", "iterations"])
+    assert result.exit_code == 2
+    assert error_lines(result) == ["Error: --set: iterations: expected KEY=VALUE, e.g. --set em.tol=1e-4"]
+
+
+def test_data_dimension_must_match_the_true_means(runner, write_config, tmp_path):
+    (tmp_path / "points.csv").write_text("x,y,z\n1,2,3\n4,5,6\n7,8,9\n")
+    config = write_config("data: points.csv\nweights: [1.0]\nmeans: [[0, 0]]\ncovariances: [1.0]\n")
+    result = runner.invoke(app, ["fit", str(config)])
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        f"Error: {config}: data: expected points of dimension 2 (as means), got 3 columns"
+    ]
+
+
+def test_fit_own_points_without_truth(runner, write_config, tmp_path):
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(0, 1, (50, 2)), rng.normal(8, 1, (50, 2))])
+    np.save(tmp_path / "points.npy", points)
+    config = write_config("data: points.npy\niterations: 10\nem:\n  components: 2\n")
+    result = runner.invoke(app, ["fit", str(config), "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["truth"] is None and document["match"] is None
+    assert document["n_samples"] == 100
