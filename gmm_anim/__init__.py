@@ -2,17 +2,29 @@
 
 >>> import gmm_anim
 >>> cfg = gmm_anim.load_config("configs/seed.yaml", overrides={"iterations": 10})
->>> X, labels = gmm_anim.sample(cfg)
->>> history = gmm_anim.fit(X, cfg)
+>>> X, labels = gmm_anim.sample(cfg)          # X: (n_samples, n_features)
+>>> history = gmm_anim.fit(X, cfg)            # parameters after each EM step
 >>> gmm_anim.render(X, history, cfg, "out.gif")  # doctest: +SKIP
+>>> gmm_anim.animate(cfg)                     # doctest: +SKIP  (inline in Jupyter)
+
+The names below are imported on first use, not with the package: the
+command line imports ``gmm_anim.cli`` (and so this package) for every call,
+and ``gmm-anim --help`` should not pay for pydantic, numpy or matplotlib.
 """
 
-from .config import Config, load_config
-from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
-from .history import History, Mixture
-from .pipeline import Animation, animate, fit, render, sample, summarize
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import sys
+import types
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Config, load_config
+    from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
+    from .history import History, Mixture
+    from .pipeline import Animation, animate, fit, render, sample, summarize
+    from .schema import config_schema
 
 __all__ = [
     "Animation",
@@ -24,6 +36,7 @@ __all__ = [
     "Mixture",
     "OutputError",
     "animate",
+    "config_schema",
     "fit",
     "load_config",
     "render",
@@ -31,3 +44,56 @@ __all__ = [
     "summarize",
     "__version__",
 ]
+
+_HOMES = {
+    "Config": "config",
+    "load_config": "config",
+    "ConfigError": "errors",
+    "GmmAnimError": "errors",
+    "GmmAnimWarning": "errors",
+    "OutputError": "errors",
+    "History": "history",
+    "Mixture": "history",
+    "Animation": "pipeline",
+    "animate": "pipeline",
+    "fit": "pipeline",
+    "render": "pipeline",
+    "sample": "pipeline",
+    "summarize": "pipeline",
+    "config_schema": "schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first access (PEP 562)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        value: Any = version("gmm-anim")
+    elif name in _HOMES:
+        value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """This package, keeping ``gmm_anim.render`` the function of SPEC section 7.
+
+    Importing the submodule ``gmm_anim.render`` (the frame renderer) makes
+    Python bind the package attribute ``render`` to that module, which would
+    replace the public function; the module stays in ``sys.modules``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -16,13 +16,15 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
-from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from .errors import ConfigError, GmmAnimError, GmmAnimWarning
+from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 __all__ = ["app", "main"]
 
@@ -36,6 +38,7 @@ app = typer.Typer(
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+DEFAULT_INIT_PATH = Path("gmm-anim.yaml")
 
 
 class Format(str, Enum):
@@ -114,6 +117,8 @@ def _progress_printer(label: str, n_frames: int):
 
 def _version_callback(value: bool) -> None:
     if value:
+        from importlib.metadata import version as package_version
+
         versions = ", ".join(f"{name} {package_version(name)}" for name in ("numpy", "matplotlib", "pillow"))
         typer.echo(f"gmm-anim {package_version('gmm-anim')} ({versions})")
         raise typer.Exit()
@@ -149,7 +154,10 @@ def render(
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
 ) -> None:
-    """Fit each CONFIG with EM and write an animation of every iteration.
+    """Fit each CONFIG with EM and animate every iteration.
+
+    Writes one GIF, MP4, WebP or PNG folder per config; with several configs
+    -o names a folder.
 
     Example: gmm-anim render configs/seed.yaml -o seed.gif
     """
@@ -162,18 +170,35 @@ def render(
             overrides["render.fps"] = fps
         if format is not None:
             overrides["render.format"] = format.value
-        for config_path in configs:
-            cfg = pipeline.load_config(config_path, overrides)
-            target = output
-            if output is not None and len(configs) > 1:
-                target = output / pipeline.output_target(cfg)[0].name
+        # Every config is checked before the first render starts, so a typo in
+        # the last of a batch costs nothing.
+        loaded = [pipeline.load_config(config_path, overrides) for config_path in configs]
+        for cfg, path in zip(loaded, _output_paths(loaded, output)):
             X, _ = pipeline.sample(cfg)
             history = pipeline.fit(X, cfg)
-            path, _ = pipeline.output_target(cfg, target)
             progress = None if quiet else _progress_printer(str(path), count_frames(history, cfg.render))
             written = pipeline.render(X, history, cfg, path, progress=progress)
             if not quiet:
                 sys.stderr.write(f"wrote {written} ({len(history)} iterations)\n")
+
+
+def _output_paths(configs: list[Config], output: Optional[Path]) -> list[Path]:
+    """Where each config's animation goes (with several configs, -o is a folder); no two may share one."""
+    from .pipeline import output_target
+
+    paths: list[Path] = []
+    writers: dict[Path, Path] = {}
+    for cfg in configs:
+        target = output
+        if output is not None and len(configs) > 1:
+            target = output / output_target(cfg)[0].name
+        path, _ = output_target(cfg, target)
+        other = writers.setdefault(path.resolve(), cfg.source)
+        if other != cfg.source:
+            message = f"expected an output of its own, got {path}, which {other} writes too (rename one config)"
+            raise ConfigError(cfg.source, "render.output", message)
+        paths.append(path)
+    return paths
 
 
 @app.command()
@@ -182,7 +207,10 @@ def fit(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full fit as JSON.")] = False,
     set_: SetOption = None,
 ) -> None:
-    """Fit CONFIG with EM and print the log-likelihood per iteration and the result.
+    """Fit CONFIG with EM and print the log-likelihood per iteration.
+
+    Then the final weights and means, BIC and AIC, and the match to the true
+    components; --json prints all of it (every iteration's parameters) as JSON.
 
     Example: gmm-anim fit configs/seed.yaml --json
     """
@@ -229,7 +257,7 @@ def _fit_table(document: dict[str, Any]) -> str:
 
 @app.command()
 def validate(configs: ConfigPaths) -> None:
-    """Check each CONFIG (and its data file) and print "ok: PATH" for each valid one.
+    """Check each CONFIG and its data file; print "ok: PATH" if valid.
 
     Example: gmm-anim validate configs/*.yaml
     """
@@ -248,6 +276,53 @@ def validate(configs: ConfigPaths) -> None:
         except typer.Exit as failure:
             exit_code = max(exit_code, failure.exit_code)
     raise typer.Exit(exit_code)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.", metavar="PATH")] = DEFAULT_INIT_PATH,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
+) -> None:
+    """Write a commented example config to start from.
+
+    PATH defaults to gmm-anim.yaml; an existing file is kept unless --force.
+
+    Example: gmm-anim init mixture.yaml && gmm-anim render mixture.yaml
+    """
+    with _reported_errors():
+        if path.is_dir():
+            raise ConfigError(path, "(file)", "expected a file name for the new config, got a folder")
+        if path.exists() and not force:
+            raise ConfigError(path, "(file)", "expected a new file, got an existing one (--force overwrites it)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_example_config(path), encoding="utf-8")
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from error
+        typer.echo(f"wrote {path}; next: gmm-anim render {path}")
+
+
+def _example_config(path: Path) -> str:
+    """The commented example config (gmm_anim/example.yaml), its commands naming ``path``."""
+    from importlib.resources import files
+
+    text = files("gmm_anim").joinpath("example.yaml").read_text(encoding="utf-8")
+    return text.replace("gmm-anim.gif", f"{path.stem}.gif").replace("gmm-anim.yaml", str(path))
+
+
+@app.command()
+def schema() -> None:
+    """Print the config's JSON Schema (keys, types, bounds, defaults).
+
+    Editors that use the YAML language server complete and check configs that
+    start with the line "# yaml-language-server: $schema=gmm-anim.schema.json".
+
+    Example: gmm-anim schema > gmm-anim.schema.json
+    """
+    from .schema import schema_json
+
+    with _reported_errors():
+        typer.echo(schema_json(), nl=False)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

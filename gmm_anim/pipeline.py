@@ -17,7 +17,7 @@ import numpy as np
 
 from . import sampling
 from .config import Config, load_config
-from .errors import ConfigError
+from .errors import ConfigError, OutputError
 from .history import History
 
 __all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize", "animate", "Animation"]
@@ -102,20 +102,21 @@ def render(
     Returns the path written. ``fps`` overrides ``render.fps``; ``progress(k)``
     is called after each frame is written.
     """
-    from . import render as frames
+    # `from . import render` would find the public function gmm_anim.render, not this module
+    from .render import count_frames, key_colours, render_frames
     from .write import write_animation
 
     path, resolved_format = output_target(cfg, Path(output) if output is not None else None, format)
     options = cfg.render
     truth = cfg.truth if options.truth else None
     return write_animation(
-        frames.render_frames(X, history, options, truth=truth),
+        render_frames(X, history, options, truth=truth),
         path,
         format=resolved_format,
         fps=fps if fps is not None else options.fps,
         hold=options.hold,
-        n_frames=frames.count_frames(history, options),
-        key_colours=frames.key_colours(history, options),
+        n_frames=count_frames(history, options),
+        key_colours=key_colours(history, options),
         progress=progress,
     )
 
@@ -151,31 +152,52 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     }
 
 
+# What a notebook can show inline, by format: the MIME type of the data URI.
+_INLINE_TYPES = {"gif": "image/gif", "webp": "image/webp", "mp4": "video/mp4"}
+
+
 @dataclass(frozen=True)
 class Animation:
-    """A rendered GIF that shows itself inline in Jupyter."""
+    """A rendered animation held in memory that shows itself inline in Jupyter.
 
-    gif: bytes
+    ``data`` holds the file's bytes in ``format`` ("gif", "webp" or "mp4").
+    """
+
+    data: bytes
+    format: str = "gif"
 
     def _repr_html_(self) -> str:
-        encoded = base64.b64encode(self.gif).decode("ascii")
-        return f'<img src="data:image/gif;base64,{encoded}" alt="EM iterations"/>'
+        encoded = base64.b64encode(self.data).decode("ascii")
+        source = f"data:{_INLINE_TYPES[self.format]};base64,{encoded}"
+        if self.format == "mp4":
+            return f'<video src="{source}" controls autoplay loop muted playsinline></video>'
+        return f'<img src="{source}" alt="EM iterations"/>'
 
     def save(self, path: str | Path) -> Path:
-        """Write the GIF to ``path``."""
+        """Write the animation to ``path`` (parent folders are created) and return the path."""
         path = Path(path)
-        path.write_bytes(self.gif)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self.data)
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from error
         return path
 
 
-def animate(cfg: Config | str | Path) -> Animation:
-    """Sample, fit and render a config to a GIF held in memory, for Jupyter."""
+def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
+    """Sample, fit and render a config (or a config file) into memory, for Jupyter.
+
+    ``format`` is "gif" (shown as an image), "webp" or "mp4" (shown as a
+    ``<video>`` with controls, handy for stepping through the iterations).
+    """
     import tempfile
 
+    if format not in _INLINE_TYPES:
+        raise ValueError(f"format: expected one of {', '.join(_INLINE_TYPES)}, got {format!r}")
     if not isinstance(cfg, Config):
         cfg = load_config(cfg)
     X, _ = sample(cfg)
     history = fit(X, cfg)
     with tempfile.TemporaryDirectory() as folder:
-        path = render(X, history, cfg, Path(folder) / "animation.gif", format="gif")
-        return Animation(path.read_bytes())
+        path = render(X, history, cfg, Path(folder) / f"animation.{format}", format=format)
+        return Animation(path.read_bytes(), format)

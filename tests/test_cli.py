@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -14,7 +17,8 @@ from typer.testing import CliRunner
 
 from gmm_anim.cli import app
 
-SEED_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "seed.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CONFIG = ROOT / "configs" / "seed.yaml"
 
 
 @pytest.fixture
@@ -183,3 +187,192 @@ def test_fit_own_points_without_truth(runner, write_config, tmp_path):
     document = json.loads(result.stdout)
     assert document["truth"] is None and document["match"] is None
     assert document["n_samples"] == 100
+
+
+# ---------------------------------------------------------------------------
+# init and schema
+
+
+def test_init_writes_a_config_that_validates_and_renders(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.stderr
+    config = tmp_path / "gmm-anim.yaml"
+    assert config.read_text().startswith("# A gmm-anim config")
+    assert runner.invoke(app, ["validate", "gmm-anim.yaml"]).stdout == "ok: gmm-anim.yaml\n"
+    small = ["--set", "iterations=2", "--set", "render.width=96", "--set", "render.height=96", "-q"]
+    result = runner.invoke(app, ["render", "gmm-anim.yaml", *small])
+    assert result.exit_code == 0, result.stderr
+    with Image.open(tmp_path / "gmm-anim.gif") as gif:
+        assert gif.n_frames == 3
+
+
+def test_init_refuses_to_overwrite_without_force(runner, tmp_path):
+    config = tmp_path / "mine.yaml"
+    config.write_text("seed: 1\n")
+    result = runner.invoke(app, ["init", str(config)])
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        f"Error: {config}: (file): expected a new file, got an existing one (--force overwrites it)"
+    ]
+    assert config.read_text() == "seed: 1\n"
+    result = runner.invoke(app, ["init", str(config), "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert f"gmm-anim render {config}" in config.read_text()  # its comments name the file written
+
+
+def test_init_into_a_new_folder_and_not_onto_a_folder(runner, tmp_path):
+    result = runner.invoke(app, ["init", str(tmp_path / "new" / "em.yaml")])
+    assert result.exit_code == 0, result.stderr
+    assert runner.invoke(app, ["validate", str(tmp_path / "new" / "em.yaml")]).exit_code == 0
+    result = runner.invoke(app, ["init", str(tmp_path / "new"), "--force"])
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        f"Error: {tmp_path / 'new'}: (file): expected a file name for the new config, got a folder"
+    ]
+
+
+def test_schema_prints_the_committed_schema_file(runner):
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["properties"]["em"]["anyOf"][0] == {"$ref": "#/$defs/EmConfig"}
+    committed = ROOT / "schema" / "gmm-anim.schema.json"
+    assert result.stdout == committed.read_text(), "regenerate it: gmm-anim schema > schema/gmm-anim.schema.json"
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda path: path.name)
+def test_example_configs_point_editors_at_the_schema(config):
+    first_line = config.read_text().splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=../schema/gmm-anim.schema.json"
+    assert (config.parent / "../schema/gmm-anim.schema.json").is_file()
+
+
+# ---------------------------------------------------------------------------
+# --set and batches
+
+
+def test_set_reaches_nested_keys_three_levels_deep(runner, small_config):
+    initial = [
+        "em.init=explicit",
+        "em.initial.weights=[0.5, 0.3, 0.2]",
+        "em.initial.means=[[1, 1], [3, 3], [-3, 3]]",
+        "em.initial.covariances=[1.0, 2.0, 0.5]",
+        "em.covariance_type=spherical",
+        "iterations=0",
+    ]
+    result = runner.invoke(app, ["fit", str(small_config), "--json", *[f"--set={item}" for item in initial]])
+    assert result.exit_code == 0, result.stderr
+    start = json.loads(result.stdout)["iterations"][0]
+    assert start["weights"] == [0.5, 0.3, 0.2] and start["means"] == [[1, 1], [3, 3], [-3, 3]]
+    assert np.allclose(start["covariances"], [np.eye(2), 2 * np.eye(2), 0.5 * np.eye(2)])
+
+
+def test_set_render_keys_change_the_frames(runner, small_config, tmp_path):
+    output = tmp_path / "small.gif"
+    result = runner.invoke(app, ["render", str(small_config), "-o", str(output), "-q",
+                                 "--set", "render.width=96", "--set", "render.height=72"])
+    assert result.exit_code == 0, result.stderr
+    with Image.open(output) as gif:
+        assert gif.size == (96, 72)
+
+
+@pytest.mark.parametrize(
+    "assignment, line",
+    [
+        ("em.bogus=1", "{config}: em.bogus: unknown key; expected one of components, init, "),
+        ("em.initial.wieghts=1", "{config}: em.initial.wieghts: unknown key; did you mean 'em.initial.weights'?"),
+        ("bogus.x=1", "{config}: bogus.x: unknown key"),
+        ("render.width=abc", "{config}: render.width: expected an integer from 64 to 4096, got the string 'abc'"),
+        ("render=5", "{config}: render: expected a mapping of render keys, got 5"),
+        ("em.tol=[1", "--set: em.tol: expected valid YAML, got '[1'"),
+    ],
+)
+def test_bad_set_is_one_config_error_line(runner, small_config, assignment, line):
+    for command in (["fit"], ["render", "-q"]):
+        result = runner.invoke(app, [*command, str(small_config), "--set", assignment])
+        assert result.exit_code == 2
+        lines = error_lines(result)
+        assert len(lines) == 1 and lines[0].startswith("Error: " + line.format(config=small_config)), lines
+
+
+def test_batch_checks_every_config_before_rendering_any(runner, small_config, write_config, tmp_path):
+    bad = write_config(small_config.read_text() + "bogus: 1\n", "bad.yaml")
+    gallery = tmp_path / "gallery"
+    result = runner.invoke(app, ["render", str(small_config), str(bad), "-o", str(gallery), "-q"])
+    assert result.exit_code == 2
+    assert error_lines(result)[0].startswith(f"Error: {bad}: bogus: unknown key")
+    assert not gallery.exists()
+
+
+def test_batch_refuses_two_configs_writing_one_file(runner, small_config, tmp_path):
+    twin = tmp_path / "twin" / "small.yaml"
+    twin.parent.mkdir()
+    twin.write_text(small_config.read_text())
+    gallery = tmp_path / "gallery"
+    result = runner.invoke(app, ["render", str(small_config), str(twin), "-o", str(gallery), "-q"])
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        f"Error: {twin}: render.output: expected an output of its own, got {gallery / 'small.gif'}, "
+        f"which {small_config} writes too (rename one config)"
+    ]
+
+
+def test_batch_with_overrides_and_a_format(runner, small_config, write_config, tmp_path):
+    other = write_config(small_config.read_text(), "other.yaml")
+    gallery = tmp_path / "gallery"
+    result = runner.invoke(
+        app, ["render", str(small_config), str(other), "-o", str(gallery), "-f", "webp", "--set", "iterations=1", "-q"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert sorted(path.name for path in gallery.iterdir()) == ["other.webp", "small.webp"]
+    with Image.open(gallery / "other.webp") as webp:
+        assert webp.n_frames == 2
+
+
+# ---------------------------------------------------------------------------
+# A snappy command line: --help and validate import neither numpy nor matplotlib
+
+
+def run_fresh(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+FRESH_CLI = """\
+import sys
+from gmm_anim.cli import app
+try:
+    app({argv!r})
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+heavy = sorted(name for name in {heavy!r} if name in sys.modules)
+assert not heavy, f"imported {{heavy}}"
+"""
+
+
+@pytest.mark.parametrize(
+    "argv, heavy",
+    [
+        pytest.param(["--help"], ["matplotlib", "numpy", "pydantic", "yaml"], id="--help"),
+        # Typer itself brings pydantic in to parse a command's parameters
+        pytest.param(["render", "--help"], ["matplotlib", "numpy"], id="render --help"),
+        pytest.param(["init", "--help"], ["matplotlib", "numpy"], id="init --help"),
+    ],
+)
+def test_help_imports_neither_numpy_nor_matplotlib(argv, heavy):
+    # each of them costs 0.1-0.4 s of start-up that --help does not need
+    finished = run_fresh(FRESH_CLI.format(argv=argv, heavy=heavy))
+    assert finished.returncode == 0, finished.stderr
+    assert "Usage: " in finished.stdout
+
+
+def test_validate_does_not_import_matplotlib():
+    finished = run_fresh(FRESH_CLI.format(argv=["validate", str(SEED_CONFIG)], heavy=["matplotlib"]))
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == f"ok: {SEED_CONFIG}\n"
+
+
+def test_python_m_gmm_anim_is_the_same_program():
+    finished = subprocess.run([sys.executable, "-m", "gmm_anim", "--version"], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert re.fullmatch(r"gmm-anim \S+ \(numpy \S+, matplotlib \S+, pillow \S+\)\n", finished.stdout)

@@ -1,0 +1,147 @@
+"""The config's JSON Schema: for editors, ``gmm-anim schema`` and the README key table.
+
+Pydantic derives the types, bounds, choices and defaults from the models in
+``config.py``; this module adds what a reader needs beside them: a title (the
+dotted key) and a one-sentence description per key, and it drops ``source``,
+which is the config file itself, not a key. A field's own
+``Field(description=...)`` wins over the text here.
+
+The schema checks a config's shape (keys, types, bounds, choices), which is
+what an editor can complete and flag while typing. The loader checks what a
+schema cannot say: weights summing to 1, positive-definite covariances,
+lengths that agree, a data file that exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .config import Config
+
+__all__ = ["DESCRIPTIONS", "SCHEMA_DIALECT", "config_schema", "schema_json", "schema_keys"]
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# Sections a YAML file may leave empty (`render:` with every key commented
+# out reads as null); Config._empty_section turns null into {}.
+_NULLABLE_SECTIONS = ("em", "render")
+
+DESCRIPTIONS: dict[str, str] = {
+    "seed": "Seed of the random draw of the points: the same seed gives the same points.",
+    "samples": "Number of points drawn from the true mixture (unused with data).",
+    "jitter": "Standard deviation of isotropic noise added to every drawn point.",
+    "weights": "True mixing weights, one per component, each > 0, summing to 1.",
+    "means": "True means: one point (a list of D coordinates) per component.",
+    "covariances": (
+        "True covariances, one per component: a D x D symmetric positive-definite matrix, "
+        "or a number v > 0 meaning v·I."
+    ),
+    "iterations": "EM steps to run; the animation has iterations + 1 frames (fewer when em.tol stops early).",
+    "data": (
+        "Your own points instead of a draw: a .csv or .npy file of shape (n, D), relative to "
+        "the config file. Without weights, means and covariances, set em.components."
+    ),
+    "em": "How the mixture is fitted.",
+    "em.components": "Number of components to fit (default: as many as the true mixture).",
+    "em.init": (
+        "Starting point: random (K distinct data points as means, the data's covariance + 0.5·I, "
+        "equal weights), kmeans++ (k-means++ seeding and a few k-means steps) or explicit (em.initial)."
+    ),
+    "em.init_seed": "Seed of the initialisation (default: seed + 1).",
+    "em.covariance_type": (
+        "Form of the fitted covariances: full, diag (axis-aligned), spherical (v·I) "
+        "or tied (one full matrix shared by every component)."
+    ),
+    "em.reg_covar": "Added to the diagonal of every fitted covariance, keeping it positive-definite.",
+    "em.tol": (
+        "Stop once an EM step raises the mean log-likelihood per point by less than this "
+        "(default: run every iteration)."
+    ),
+    "em.initial": "The starting mixture for init: explicit.",
+    "em.initial.weights": "Initial weights, one per fitted component, summing to 1.",
+    "em.initial.means": "Initial means, one point per fitted component.",
+    "em.initial.covariances": (
+        "Initial covariances in the form of em.covariance_type: full, one matrix (or v meaning v·I) "
+        "per component; diag, one list of D variances per component; spherical, one variance per "
+        "component; tied, one matrix (or v) for all."
+    ),
+    "render": "What the frames look like and where they go.",
+    "render.output": (
+        "Output path, relative to the working directory (default: the config's name with the "
+        "format's suffix). No suffix means a folder of PNG frames."
+    ),
+    "render.format": (
+        "auto takes the format from render.output's suffix (a GIF when there is no output); "
+        "or gif, mp4, webp, png (a folder of frames)."
+    ),
+    "render.fps": "Frames per second.",
+    "render.hold": "Extra seconds the last frame stays on screen.",
+    "render.width": "Frame width in pixels.",
+    "render.height": "Frame height in pixels.",
+    "render.sigmas": "Draw each component's ellipse at these numbers of standard deviations.",
+    "render.title": (
+        "Title of every frame; {iteration} and {log_likelihood} are filled in, "
+        "format specs allowed ({log_likelihood:.1f})."
+    ),
+    "render.truth": "Draw the true components as dashed ellipses, when they are known.",
+}
+
+
+def _section_name(prop: dict[str, Any]) -> str | None:
+    """The $defs name a property refers to (directly or as the non-null choice), else None."""
+    for choice in [prop, *prop.get("anyOf", [])]:
+        if "$ref" in choice:
+            return str(choice["$ref"]).rsplit("/", 1)[-1]
+    return None
+
+
+def schema_keys(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every key of a config schema as ``(dotted key, property schema)``, sections before their keys."""
+    definitions = schema.get("$defs", {})
+
+    def walk(properties: dict[str, Any], prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for name, prop in properties.items():
+            yield prefix + name, prop
+            section = _section_name(prop)
+            if section is not None:
+                yield from walk(definitions[section].get("properties", {}), f"{prefix}{name}.")
+
+    yield from walk(schema.get("properties", {}), "")
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a config file, with a title and description per key."""
+    schema = Config.model_json_schema()
+    schema["properties"].pop("source", None)
+    schema["required"] = [name for name in schema.get("required", []) if name != "source"]
+    if not schema["required"]:
+        del schema["required"]
+    for name in _NULLABLE_SECTIONS:
+        prop = schema["properties"][name]
+        prop.pop("default", None)  # each key inside carries its own default
+        if "$ref" in prop:
+            prop["anyOf"] = [{"$ref": prop.pop("$ref")}, {"type": "null"}]
+    for dotted, prop in schema_keys(schema):
+        prop["title"] = dotted
+        if dotted in DESCRIPTIONS and "description" not in prop:
+            prop["description"] = DESCRIPTIONS[dotted]
+        section = _section_name(prop)
+        if section is not None:
+            schema["$defs"][section]["title"] = dotted
+            schema["$defs"][section]["description"] = prop.get("description", "")
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "gmm-anim config",
+        "description": (
+            "A Gaussian mixture to sample points from (or a data file of your own), how EM fits it, "
+            "and how the animation is drawn. See `gmm-anim init` for a commented example."
+        ),
+        **{key: value for key, value in schema.items() if key not in ("title", "description")},
+    }
+
+
+def schema_json() -> str:
+    """``config_schema()`` as the text ``gmm-anim schema`` prints (2-space indent, final newline)."""
+    return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
