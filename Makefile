@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOK ?= ../shared/reference/notebook.py
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo bench clean gallery docs
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,19 @@ demo: install
 
 bench: install
 	MPLBACKEND=Agg $(BIN)/python bench/bench.py --notebook $(NOTEBOOK)
+
+# One animation per example config; make renders only those whose config changed.
+GALLERY := $(patsubst configs/%.yaml,out/%.gif,$(wildcard configs/*.yaml))
+
+gallery: $(GALLERY)
+
+out/%.gif: configs/%.yaml | $(VENV)/.installed
+	MPLBACKEND=Agg $(BIN)/gmm-anim render $< -o $@ -q
+
+# The committed JSON Schema and the README's key table, both generated from the models.
+docs: install
+	$(BIN)/gmm-anim schema > schema/gmm-anim.schema.json
+	$(BIN)/python scripts/readme_keys.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis seed.gif
