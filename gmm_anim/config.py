@@ -13,25 +13,21 @@ Paths: ``data`` is relative to the config file's folder (an override's
 given to a command-line tool.
 
 The YAML reading itself lives in yaml_safe.py, the checks of single values
-(numbers, weights, points, covariance matrices, titles) in field_checks.py;
-this module holds the models and the loading steps.
+(numbers, weights, points, covariance matrices, titles) in field_checks.py,
+the key checks, overrides and error messages around pydantic in
+config_document.py; this module holds the models and ``load_config``.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import math
-import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Optional, Union, get_args, get_origin
+from typing import Literal, Optional, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic.fields import FieldInfo
 
-from .errors import ConfigError
+from .config_document import ModelTree, apply_overrides, check_finite, check_keys, config_error
 from .field_checks import (
     Matrix,
     _check_title,
@@ -47,7 +43,7 @@ from .field_checks import (
     _weights,
 )
 from .history import Mixture
-from .yaml_safe import MAX_CONFIG_BYTES, MAX_YAML_VALUES, Path_, _format_path, parse_value, read_document
+from .yaml_safe import MAX_CONFIG_BYTES, MAX_YAML_VALUES, Path_, parse_value, read_document
 
 __all__ = [
     "Config",
@@ -290,132 +286,7 @@ class Config(_Section):
 # ---------------------------------------------------------------------------
 # Loading: document -> overrides -> key and number checks -> pydantic.
 
-_SECTIONS: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
-    Config: {"em": EmConfig, "render": RenderConfig},
-    EmConfig: {"initial": InitialMixture},
-}
-
-
-def _keys(model: type[BaseModel]) -> list[str]:
-    return [name for name in model.model_fields if name != "source"]
-
-
-def _all_keys(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
-    """Every dotted key a config can hold: seed, em.tol, em.initial.weights, ..."""
-    dotted = []
-    for name in _keys(model):
-        dotted.append(prefix + name)
-        if name in _SECTIONS.get(model, {}):
-            dotted.extend(_all_keys(_SECTIONS[model][name], f"{prefix}{name}."))
-    return dotted
-
-
-def _unknown_key(key: str, model: type[BaseModel], prefix: Path_) -> str:
-    """"unknown key; did you mean 'render.fps'?" from keys of this section, else any section."""
-    here = f"{_format_path(prefix)}." if prefix else ""
-    close = difflib.get_close_matches(key, _keys(model), n=1, cutoff=0.6)
-    if close:
-        return f"unknown key; did you mean '{here}{close[0]}'?"
-    elsewhere = {dotted.rsplit(".", 1)[-1]: dotted for dotted in _all_keys()}
-    close = difflib.get_close_matches(key, list(elsewhere), n=1, cutoff=0.8)
-    if close:
-        return f"unknown key; did you mean '{elsewhere[close[0]]}'?"
-    return f"unknown key; expected one of {', '.join(_keys(model))}"
-
-
-def _check_keys(document: Mapping[str, Any], model: type[BaseModel], prefix: Path_, source: Path) -> None:
-    for key, value in document.items():
-        if key not in _keys(model):
-            raise ConfigError(source, _format_path((*prefix, key)), _unknown_key(key, model, prefix))
-        section = _SECTIONS.get(model, {}).get(key)
-        if section is not None and isinstance(value, Mapping):
-            _check_keys(value, section, (*prefix, key), source)
-
-
-def _check_finite(value: object, path: Path_, source: Path) -> None:
-    """NaN and inf are refused anywhere, before any field sees them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(source, _format_path(path), f"expected a finite number, got {value}")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_finite(item, (*path, key), source)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _check_finite(item, (*path, index), source)
-
-
-def _apply_overrides(document: dict[str, Any], overrides: Mapping[str, object], source: Path) -> dict[str, Any]:
-    """Set each dotted key ("em.tol") in a copy of the document; unknown keys fail like unknown config keys."""
-    document = dict(document)
-    for dotted, value in overrides.items():
-        parts = str(dotted).split(".")
-        model: type[BaseModel] = Config
-        target = document
-        for depth, part in enumerate(parts[:-1]):
-            section = _SECTIONS.get(model, {}).get(part)
-            if section is None:
-                message = _unknown_key(part, model, tuple(parts[:depth])) if part not in _keys(model) else "unknown key"
-                raise ConfigError(source, str(dotted), f"{message} (in overrides)")
-            existing = target.get(part)
-            if existing is not None and not isinstance(existing, Mapping):
-                message = f"expected a mapping of keys, got {_describe(existing)}"
-                raise ConfigError(source, ".".join(parts[: depth + 1]), message)
-            target[part] = dict(existing or {})
-            target, model = target[part], section
-        if parts[-1] not in _keys(model):
-            message = _unknown_key(parts[-1], model, tuple(parts[:-1]))
-            raise ConfigError(source, str(dotted), f"{message} (in overrides)")
-        if str(dotted) == "data" and isinstance(value, (str, Path)) and value:
-            value = Path(value).expanduser().absolute()  # typed on a command line: relative to the working directory
-        target[parts[-1]] = copy.deepcopy(value)
-    return document
-
-
-def _expected(loc: tuple[Union[str, int], ...]) -> str | None:
-    """What a plain field expects, from its annotation and bounds: "an integer from 1 to 10000000"."""
-    model: type[BaseModel] = Config
-    field: FieldInfo | None = None
-    for part in loc:
-        if field is not None or not isinstance(part, str) or part not in model.model_fields:
-            return None
-        if part in _SECTIONS.get(model, {}):
-            model = _SECTIONS[model][part]
-            continue
-        field = model.model_fields[part]
-    if field is None:
-        return f"a mapping of {_format_path(loc)} keys"
-    annotation, optional = field.annotation, False
-    if get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation):
-        optional = True
-        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
-    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a path"}
-    if get_origin(annotation) is Literal:
-        text = "one of " + ", ".join(repr(choice) for choice in get_args(annotation))
-    else:
-        text = names.get(annotation, "a value of the documented form")
-    bounds = {name: getattr(m, name) for m in field.metadata for name in ("ge", "gt", "le") if hasattr(m, name)}
-    show = {name: (int(v) if float(v).is_integer() else v) for name, v in bounds.items()}
-    if "ge" in show and "le" in show:
-        text += f" from {show['ge']} to {show['le']}"
-    elif "gt" in show and "le" in show:
-        text += f" > {show['gt']} and <= {show['le']}"
-    elif "ge" in show or "gt" in show:
-        text += f" >= {show['ge']}" if "ge" in show else f" > {show['gt']}"
-    return text + (", or null" if optional else "")
-
-
-def _config_error(error: ValidationError, source: Path) -> ConfigError:
-    """The first pydantic error as one ConfigError: field path, expected, got."""
-    first = error.errors(include_url=False)[0]
-    loc, context = tuple(first["loc"]), first.get("ctx") or {}
-    if first["type"] == "config":
-        return ConfigError(source, _format_path(loc + tuple(context["path"])), context["message"])
-    if first["type"] == "missing":
-        return ConfigError(source, _format_path(loc), "expected a value, got nothing")
-    if first["type"] == "extra_forbidden":
-        return ConfigError(source, _format_path(loc), "unknown key")
-    expected = _expected(loc) or first["msg"][0].lower() + first["msg"][1:]
-    return ConfigError(source, _format_path(loc), f"expected {expected}, got {_describe(first['input'])}")
+_TREE = ModelTree(Config, {Config: {"em": EmConfig, "render": RenderConfig}, EmConfig: {"initial": InitialMixture}})
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None) -> Config:
@@ -428,10 +299,10 @@ def load_config(path: str | Path, overrides: Mapping[str, object] | None = None)
     source = Path(path)
     document = read_document(source)
     if overrides:
-        document = _apply_overrides(document, overrides, source)
-    _check_keys(document, Config, (), source)
-    _check_finite(document, (), source)
+        document = apply_overrides(_TREE, document, overrides, source)
+    check_keys(_TREE, document, source)
+    check_finite(document, source)
     try:
         return Config.model_validate({**document, "source": source})
     except ValidationError as error:
-        raise _config_error(error, source) from None
+        raise config_error(_TREE, error, source) from None
