@@ -20,10 +20,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .config import Config, load_config
+    from .config import Config
     from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
     from .history import History, Mixture
-    from .pipeline import Animation, animate, fit, render, sample, summarize
+    from .pipeline import Animation, animate, fit, load_config, render, sample, summarize
     from .schema import config_schema
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
 
 _HOMES = {
     "Config": "config",
-    "load_config": "config",
+    "load_config": "pipeline",  # validation, then the resource limits of the run
     "ConfigError": "errors",
     "GmmAnimError": "errors",
     "GmmAnimWarning": "errors",
