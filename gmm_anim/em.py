@@ -11,7 +11,8 @@ The data are centred once, and the numbers equal scikit-learn's
   a component narrow compared with its distance from the data centre):
   ``(x - mean) @ prec_chol`` per component, and a two-pass M-step.
 
-Covariances are kept as full (K, D, D) matrices whatever the covariance type.
+Covariances are kept as full (K, D, D) matrices whatever the covariance type
+(gmm_anim.covariances); the starting points are in gmm_anim.initialise.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .covariances import COVARIANCE_TYPES, make_positive_definite, precision_cholesky, restrict
 from .errors import GmmAnimWarning
 from .history import History, Mixture
+from .initialise import explicit_start, kmeans_clusters, random_start
 
 __all__ = ["COVARIANCE_TYPES", "INITS", "run_em", "responsibilities", "log_likelihood"]
 
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 INITS = ("random", "kmeans++", "explicit")
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -41,13 +43,6 @@ _QUADRATIC_MAX_BYTES = 256 * 2**20
 # Expanding (x - mu)^T P (x - mu) loses about eps * a^T |P| a (a = |mu| + std,
 # centred units) to cancellation; above this bound the Cholesky path is used.
 _EXPANSION_LIMIT = 1e6
-# A usable covariance has a correlation matrix whose smallest eigenvalue is
-# above _CONDITION_FLOOR (a hundred times float64 rounding noise, so Cholesky
-# is accurate), and variances above _VARIANCE_FLOOR times the data's (far below
-# what float64 coordinates can resolve, yet far from overflowing).
-_CONDITION_FLOOR = 1e-13
-_VARIANCE_FLOOR = 1e-24
-_LLOYD_STEPS = 10
 
 
 # ----------------------------------------------------------------------------
@@ -111,58 +106,18 @@ def _prepare(X: np.ndarray) -> _Data:
     return _Data(Xc, centre, features, feature_var)
 
 
-def _make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, float]:
-    """Add the smallest diagonal loading that makes each covariance (K, D, D) usable.
-
-    Usable: every variance at least _VARIANCE_FLOOR times the data's variance
-    of that feature, and the correlation matrix's smallest eigenvalue at least
-    _CONDITION_FLOOR (Cholesky is invariant to diagonal scaling, so this is
-    what decides whether it succeeds). Low variances are lifted to the floor,
-    then tau * diag(covariance) is added with the smallest tau that lifts the
-    correlation's eigenvalue. Returns the covariances and the largest amount
-    added to a diagonal entry (0.0 when none was needed).
-    """
-    eye = np.eye(covariances.shape[1])
-    variances = np.diagonal(covariances, axis1=1, axis2=2)
-    lift = np.maximum(_VARIANCE_FLOOR * feature_var - variances, 0.0)
-    variances = variances + lift
-    scale = np.sqrt(variances)
-    correlations = (covariances + lift[:, :, None] * eye) / (scale[:, :, None] * scale[:, None, :])
-    smallest = np.linalg.eigvalsh(correlations)[:, 0]
-    # Adding tau * diag turns the correlation's eigenvalue l into (l + tau) / (1 + tau).
-    tau = np.maximum(_CONDITION_FLOOR - smallest, 0.0) / (1.0 - _CONDITION_FLOOR)
-    loading = lift + tau[:, None] * variances
-    if not loading.any():
-        return covariances, 0.0
-    covariances = covariances + loading[:, :, None] * eye
-    for k in np.flatnonzero(loading.any(axis=1)):
-        while True:  # rounding can leave the matrix a hair short of positive definite
-            try:
-                np.linalg.cholesky(covariances[k])
-                break
-            except np.linalg.LinAlgError:
-                covariances[k] += np.diag(loading[k] + _CONDITION_FLOOR * variances[k])
-                loading[k] = 2.0 * loading[k] + _CONDITION_FLOOR * variances[k]
-    return covariances, float(loading.max())
-
-
 def _make_params(weights: np.ndarray, means: np.ndarray, covariances: np.ndarray, data: _Data) -> _Params:
     covariances = 0.5 * (covariances + np.swapaxes(covariances, 1, 2))
-    covariances, loading = _make_positive_definite(covariances, data.feature_var)
-    cov_chol = np.linalg.cholesky(covariances)
+    covariances, loading = make_positive_definite(covariances, data.feature_var)
+    prec_chol, log_det = precision_cholesky(covariances)
     n_features = means.shape[1]
-    # With the Cholesky factor L of the covariance, prec_chol = L^-T, and
-    # -0.5 log det(covariance) becomes +log det(prec_chol) = -sum log diag(L).
-    inv_chol = np.linalg.solve(cov_chol, np.broadcast_to(np.eye(n_features), cov_chol.shape))
-    prec_chol = np.swapaxes(inv_chol, 1, 2)
-    log_det = -np.log(np.diagonal(cov_chol, axis1=1, axis2=2)).sum(axis=1)
     log_weights = np.log(np.maximum(weights, np.finfo(np.float64).tiny))
     return _Params(
         weights=weights,
         means=means,
         covariances=covariances,
         prec_chol=prec_chol,
-        precisions=prec_chol @ inv_chol,
+        precisions=prec_chol @ np.swapaxes(prec_chol, 1, 2),
         log_norm=log_weights + log_det - 0.5 * n_features * _LOG_2PI,
         loading=loading,
     )
@@ -257,23 +212,6 @@ def _resp_buffer(data: _Data, n_components: int) -> np.ndarray:
 # M-step
 
 
-def _restrict(covariances: np.ndarray, weights: np.ndarray, covariance_type: str) -> np.ndarray:
-    """Full covariances (K, D, D) reduced to the covariance type, kept full.
-
-    diag keeps the diagonals, spherical the mean of each diagonal, tied the
-    weights-weighted average of the matrices (scikit-learn's M-step rules).
-    """
-    if covariance_type == "full":
-        return covariances.copy()
-    if covariance_type == "tied":
-        pooled = np.einsum("k,kij->ij", weights, covariances) / weights.sum()
-        return np.repeat(pooled[None], len(covariances), axis=0)
-    variances = np.diagonal(covariances, axis1=1, axis2=2)
-    if covariance_type == "spherical":
-        variances = np.repeat(variances.mean(axis=1, keepdims=True), variances.shape[1], axis=1)
-    return variances[:, :, None] * np.eye(variances.shape[1])
-
-
 def _m_step(
     r_sum: np.ndarray, means: np.ndarray, scatter: np.ndarray, reg_covar: float, covariance_type: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -282,7 +220,7 @@ def _m_step(
     scatter : array of shape (K, D, D), sum_i resp_ik (x_i - mean_k)(x_i - mean_k)^T
     """
     nk = r_sum + _NK_FLOOR
-    covariances = _restrict(scatter / nk[:, None, None], nk, covariance_type)
+    covariances = restrict(scatter / nk[:, None, None], nk, covariance_type)
     covariances += reg_covar * np.eye(means.shape[1])
     return nk / nk.sum(), means, covariances
 
@@ -340,95 +278,7 @@ def _evaluate(data: _Data, params: _Params, resp: np.ndarray | None = None) -> f
 
 
 # ----------------------------------------------------------------------------
-# Initialisation (centred coordinates)
-
-
-def _init_random(X: np.ndarray, n_components: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """The notebook's start: K distinct data points as means, cov(X) + 0.5 I, equal weights."""
-    n_samples, n_features = X.shape
-    means = X[rng.choice(n_samples, size=min(n_components, n_samples), replace=False)]
-    if len(np.unique(means, axis=0)) < n_components:
-        distinct = np.unique(X, axis=0)
-        if len(distinct) >= n_components:
-            means = distinct[rng.choice(len(distinct), size=n_components, replace=False)]
-        else:  # too few distinct points: every one of them, then repeats
-            extra = rng.choice(len(distinct), size=n_components - len(distinct))
-            means = np.concatenate([distinct, distinct[extra]])
-    spread = X.T @ X / (n_samples - 1) if n_samples > 1 else np.zeros((n_features, n_features))
-    covariances = np.repeat((spread + 0.5 * np.eye(n_features))[None], n_components, axis=0)
-    return np.full(n_components, 1.0 / n_components), means.copy(), covariances
-
-
-def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre for every point (ties: the lowest index)."""
-    labels = np.empty(len(X), dtype=np.intp)
-    centre_norms = np.einsum("ij,ij->i", centres, centres)
-    for block in _blocks(len(X), len(centres)):
-        labels[block] = np.argmin(centre_norms - 2.0 * X[block] @ centres.T, axis=1)
-    return labels
-
-
-def _kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding: each new centre drawn with probability proportional to D(x)^2."""
-    centres = np.empty((n_components, X.shape[1]))
-    centres[0] = X[rng.integers(len(X))]
-    closest = np.einsum("ij,ij->i", X - centres[0], X - centres[0])
-    for j in range(1, n_components):
-        cumulative = np.cumsum(closest)
-        if cumulative[-1] > 0:
-            index = np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")
-        else:  # every point is already a centre
-            index = rng.integers(len(X))
-        centres[j] = X[min(index, len(X) - 1)]
-        np.minimum(closest, np.einsum("ij,ij->i", X - centres[j], X - centres[j]), out=closest)
-    return centres
-
-
-def _init_kmeans(
-    X: np.ndarray, n_components: int, rng: np.random.Generator, reg_covar: float, covariance_type: str
-) -> tuple[np.ndarray, ...]:
-    """k-means++ then Lloyd steps; the clusters give weights, means and covariances.
-
-    An empty cluster keeps its centre as its mean and gets reg_covar * I.
-    """
-    centres = _kmeans_plus_plus(X, n_components, rng)
-    labels = _nearest(X, centres)
-    for _ in range(_LLOYD_STEPS):
-        counts = np.bincount(labels, minlength=n_components)
-        sums = np.stack([np.bincount(labels, weights=x, minlength=n_components) for x in X.T], axis=1)
-        filled = counts > 0
-        centres[filled] = sums[filled] / counts[filled, None]
-        updated = _nearest(X, centres)
-        if np.array_equal(updated, labels):
-            break
-        labels = updated
-    counts = np.bincount(labels, minlength=n_components).astype(np.float64)
-    scatter = np.zeros((n_components, X.shape[1], X.shape[1]))
-    for k in np.flatnonzero(counts):
-        members = X[labels == k]
-        centres[k] = members.mean(axis=0)
-        diff = members - centres[k]
-        scatter[k] = diff.T @ diff
-    return _m_step(counts, centres, scatter, reg_covar, covariance_type)
-
-
-def _init_explicit(
-    initial: Mixture | None, n_components: int, n_features: int, centre: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    if initial is None:
-        raise ValueError("init='explicit' needs `initial`, the starting Mixture")
-    weights = np.asarray(initial.weights, dtype=np.float64)
-    means = np.asarray(initial.means, dtype=np.float64)
-    covariances = np.asarray(initial.covariances, dtype=np.float64)
-    K, D = n_components, n_features
-    for name, array, shape in (("weights", weights, (K,)), ("means", means, (K, D)), ("covariances", covariances, (K, D, D))):
-        if array.shape != shape:
-            raise ValueError(f"initial {name} must have shape {shape} (n_components={K}, n_features={D}), got {array.shape}")
-        if not np.isfinite(array).all():
-            raise ValueError(f"initial {name} must be finite")
-    if np.any(weights <= 0):
-        raise ValueError(f"initial weights must be positive, got {weights.tolist()}")
-    return weights / weights.sum(), means - centre, covariances
+# Initialisation (centred coordinates; the starting points are in gmm_anim.initialise)
 
 
 def _initial_params(
@@ -436,12 +286,15 @@ def _initial_params(
     rng: np.random.Generator, reg_covar: float, initial: Mixture | None,
 ) -> _Params:
     if init == "random":
-        weights, means, covariances = _init_random(data.X, n_components, rng)
+        weights, means, covariances = random_start(data.X, n_components, rng)
     elif init == "kmeans++":
-        weights, means, covariances = _init_kmeans(data.X, n_components, rng, reg_covar, covariance_type)
+        # The clusters' counts, means and scatter make an M-step: an empty
+        # cluster keeps its centre as its mean and gets reg_covar * I.
+        clusters = kmeans_clusters(data.X, n_components, rng)
+        weights, means, covariances = _m_step(*clusters, reg_covar, covariance_type)
     else:
-        weights, means, covariances = _init_explicit(initial, n_components, data.X.shape[1], data.centre)
-    return _make_params(weights, means, _restrict(covariances, weights, covariance_type), data)
+        weights, means, covariances = explicit_start(initial, n_components, data.X.shape[1], data.centre)
+    return _make_params(weights, means, restrict(covariances, weights, covariance_type), data)
 
 
 # ----------------------------------------------------------------------------

@@ -4,27 +4,8 @@ Frames arrive one at a time as (height, width, 3) uint8 arrays and leave
 encoded; no sink keeps RGB copies of past frames. Output is atomic: it is
 written under a temporary name beside the target and renamed over it.
 
-GIF. One global palette (no local tables) from the first three frames: the
-key colours (background, text, component colours) exactly, then up to
-255 - m more; every pixel maps to its nearest palette colour, no dithering.
-After the first frame only the box of changed pixels is stored, unchanged
-ones transparent: the bytes equal Pillow's ``optimize`` output on the same
-palette, except that a repeated frame stays a frame with its own duration.
-Palette methods, GIF size / mean RGB distance to the true frames (all
-pixels), 600x600 frames of configs/seed.yaml, configs/five.yaml and a
-synthetic scatter:
-
-    method                   seed (41 frames)  five (61)         scatter (41)
-    median cut               293.7 KiB 0.226   275.1 KiB 0.413   171.0 KiB 0.166
-    median cut + k-means     292.0 KiB 0.173   276.3 KiB 0.270   172.2 KiB 0.134
-    fast octree              274.4 KiB 0.261   272.8 KiB 0.345   157.0 KiB 0.256
-    max coverage             251.6 KiB 0.339   245.3 KiB 0.519   151.8 KiB 0.333
-    max coverage + k-means   261.9 KiB 0.237   255.3 KiB 0.335   155.2 KiB 0.191
-
-(The most frequent colours: 2-3x the error at no smaller size. The
-notebook's own seed GIF: 760.2 KiB, error 0.244.) Max coverage + k-means is
-used: smaller than all but plain max coverage, with 30-45% less error than
-that, and below the notebook's error.
+GIF: gmm_anim.gif (one global palette, exact nearest-colour mapping, delta
+frames), its measurements in that module's docstring.
 
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
@@ -47,7 +28,6 @@ import os
 import re
 import secrets
 import shutil
-import struct
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -59,6 +39,7 @@ from typing import IO
 import numpy as np
 
 from .errors import ConfigError, OutputError
+from .gif import indexed_frames, write_gif
 
 __all__ = ["FORMATS", "frame_durations_ms", "resolve_format", "write_animation"]
 
@@ -67,12 +48,6 @@ _SUFFIX_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webp": "webp", ".png": "png"}
 
 # GIF stores durations in centiseconds in 16 bits.
 _GIF_MAX_DURATION_MS = 655_350
-# One palette slot stays free for the transparent "unchanged pixel" index.
-_GIF_MAX_COLOURS = 255
-# The palette is chosen from the first frames (they show the most mixed
-# colours), from at most this many of their pixels.
-_PALETTE_SAMPLE_FRAMES = 3
-_PALETTE_SAMPLE_PIXELS = 200_000
 _PNG_NAME = re.compile(r"frame_\d+\.png")
 
 
@@ -129,156 +104,6 @@ def frame_durations_ms(n_frames: int, fps: float, hold: float) -> list[int]:
     return durations
 
 
-# --- GIF: one global palette, exact nearest-colour mapping, delta frames ----
-
-
-def _pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """(..., 3) uint8 -> (...) uint32 codes 0xRRGGBB."""
-    rgb = rgb.astype(np.uint32)
-    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-
-
-def _unpack_rgb(codes: np.ndarray) -> np.ndarray:
-    """(n,) 0xRRGGBB codes -> (n, 3) uint8."""
-    return np.stack([codes >> 16, codes >> 8, codes], axis=-1).astype(np.uint8)
-
-
-def _build_palette(samples: list[np.ndarray], key_colours: np.ndarray | None) -> np.ndarray:
-    """The global palette, (p, 3) uint8 with p <= 255: key colours first, exactly.
-
-    The remaining slots go to the other colours of the sample frames, reduced
-    by maximum coverage refined by k-means when there are too many.
-    """
-    from PIL import Image
-
-    keys = np.zeros((0, 3), np.uint8) if key_colours is None else np.asarray(key_colours)
-    if keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 3:
-        raise ValueError(f"key_colours must be (m, 3) uint8, got {keys.shape} {keys.dtype}")
-    key_codes = list(dict.fromkeys(_pack_rgb(keys).tolist()))
-    if len(key_codes) > _GIF_MAX_COLOURS:
-        raise ValueError(f"at most {_GIF_MAX_COLOURS} key colours fit a GIF palette")
-    codes = np.concatenate([_pack_rgb(frame).ravel() for frame in samples])
-    rest = codes[~np.isin(codes, key_codes)]
-    budget = _GIF_MAX_COLOURS - len(key_codes)
-    distinct = np.unique(rest)
-    if distinct.size <= budget:
-        extra = distinct
-    else:
-        # An even subsample bounds the k-means time on dense (raster) frames.
-        rest = rest[:: max(1, rest.size // _PALETTE_SAMPLE_PIXELS)]
-        strip = Image.fromarray(_unpack_rgb(rest).reshape(1, -1, 3))
-        quantised = strip.quantize(
-            budget, method=Image.Quantize.MAXCOVERAGE, kmeans=3, dither=Image.Dither.NONE
-        )
-        used = np.unique(np.asarray(quantised))
-        table = np.asarray(quantised.getpalette(), np.uint8).reshape(-1, 3)[used]
-        extra = np.unique(_pack_rgb(table))
-        extra = extra[~np.isin(extra, key_codes)]
-    return _unpack_rgb(np.concatenate([np.asarray(key_codes, np.uint32), extra]))
-
-
-class _NearestColour:
-    """Maps RGB pixels to the index of the nearest palette colour (no dithering).
-
-    Results are cached per colour in a 2**24 table: a given RGB value always
-    gets the same index, so static pixels never flicker, and a colour that is
-    in the palette maps to itself exactly.
-    """
-
-    def __init__(self, palette: np.ndarray) -> None:
-        self._palette = palette.astype(np.float64)
-        self._squared_norms = (self._palette**2).sum(axis=1)
-        # index + 1, 0 = not computed yet; np.zeros maps untouched pages lazily.
-        self._cache = np.zeros(1 << 24, np.uint16)
-
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 -> (H, W) uint8 palette indices."""
-        codes = _pack_rgb(frame)
-        indices = self._cache[codes]
-        if not indices.all():
-            self._fill(np.unique(codes[indices == 0]))
-            indices = self._cache[codes]
-        return (indices - 1).astype(np.uint8)
-
-    def _fill(self, codes: np.ndarray) -> None:
-        for start in range(0, codes.size, 8192):
-            block = codes[start : start + 8192]
-            colours = _unpack_rgb(block).astype(np.float64)
-            # |c - p|^2 - |c|^2 as a matrix product; every term is an integer
-            # below 2**53, so float64 is exact and ties go to the lower index.
-            distances = self._squared_norms - 2 * colours @ self._palette.T
-            self._cache[block] = distances.argmin(axis=1) + 1
-
-
-def _gif_header(width: int, height: int, palette: np.ndarray) -> bytes:
-    """Header, global colour table (padded; index len(palette) is free) and loop=0."""
-    table_bits = max(1, math.ceil(math.log2(len(palette) + 1)))
-    table = np.zeros((1 << table_bits, 3), np.uint8)
-    table[: len(palette)] = palette
-    # Global table present, of 2**table_bits entries (as Pillow writes it).
-    packed = 0x80 | (table_bits - 1)
-    screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, packed, 0, 0)
-    # NETSCAPE2.0 application extension: loop count 0 means forever.
-    loop = b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
-    return screen + table.tobytes() + loop
-
-
-def _gif_frame_data(
-    indices: np.ndarray, previous: np.ndarray | None, transparent: int, duration: int
-) -> list[bytes]:
-    """One frame's graphic control, descriptor and LZW data.
-
-    After the first frame only the bounding box of changed pixels is stored,
-    unchanged pixels inside it transparent (what Pillow's ``optimize`` does).
-    A repeated frame becomes one transparent pixel, so it stays a frame with
-    its own duration instead of being merged into the previous one.
-    """
-    from PIL import GifImagePlugin, Image
-
-    params: dict[str, int] = {"duration": duration, "disposal": 1}
-    left = top = 0
-    tile = indices
-    if previous is not None:
-        params["transparency"] = transparent
-        changed = indices != previous
-        rows = np.flatnonzero(changed.any(axis=1))
-        cols = np.flatnonzero(changed.any(axis=0))
-        if rows.size == 0:
-            tile = np.full((1, 1), transparent, np.uint8)
-        else:
-            top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-            box = (slice(top, bottom), slice(left, right))
-            tile = np.where(changed[box], indices[box], np.uint8(transparent))
-    image = Image.fromarray(np.ascontiguousarray(tile, np.uint8), mode="L")
-    return GifImagePlugin.getdata(image, offset=(int(left), int(top)), **params)
-
-
-def _palette_frames(
-    frames: Iterator[np.ndarray], n_frames: int, key_colours: np.ndarray | None
-) -> tuple[np.ndarray, Iterator[np.ndarray]]:
-    """The global palette, (p, 3) uint8, and the frames as (H, W) uint8 indices into it.
-
-    Only the palette sample frames are held, until they are mapped in turn.
-    """
-    head = [next(frames) for _ in range(min(_PALETTE_SAMPLE_FRAMES, n_frames))]
-    palette = _build_palette(head, key_colours)
-    return palette, map(_NearestColour(palette), itertools.chain(head, frames))
-
-
-def _write_gif(
-    frames: Iterator[np.ndarray], fp: IO[bytes], durations: list[int], key_colours: np.ndarray | None
-) -> None:
-    """Quantise frames as they stream in; only the previous frame's indices stay."""
-    palette, indexed = _palette_frames(frames, len(durations), key_colours)
-    previous = None
-    for index, indices in enumerate(indexed):
-        if previous is None:
-            fp.write(_gif_header(indices.shape[1], indices.shape[0], palette))
-        fp.writelines(_gif_frame_data(indices, previous, len(palette), durations[index]))
-        previous = indices
-    fp.write(b";")
-
-
 # --- WebP, PNG folder, MP4 --------------------------------------------------
 
 
@@ -318,7 +143,7 @@ def _write_webp(
     """Animated WebP through Pillow: the GIF's palette frames, stored losslessly."""
     from PIL import Image
 
-    palette, indexed = _palette_frames(frames, len(durations), key_colours)
+    palette, indexed = indexed_frames(frames, len(durations), key_colours)
     rgb = (palette[indices] for indices in indexed)
     first = Image.fromarray(next(rgb))
     # quality and method set the lossless effort: quality 75, method 2 is
@@ -558,7 +383,7 @@ def write_animation(
                 _write_mp4(stream, temporary, fps=fps, hold=hold, label=path)
         else:
             with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
-                write = _write_gif if format == "gif" else _write_webp
+                write = write_gif if format == "gif" else _write_webp
                 write(stream, fp, durations, key_colours)
     except OutputError:
         raise

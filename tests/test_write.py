@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gmm_anim import gif
 from gmm_anim.errors import ConfigError, OutputError
 from gmm_anim.write import frame_durations_ms, resolve_format, write_animation
 
@@ -176,30 +177,94 @@ def test_gif_maps_key_colours_exactly_and_static_pixels_never_change(tmp_path):
         np.testing.assert_array_equal(out_a[same], out_b[same])
 
 
-def test_gif_deltas_equal_pillows_optimize_on_the_same_palette(tmp_path):
+def gif_descriptors(data: bytes) -> list[tuple[int, int, int, int]]:
+    """(left, top, width, height) of every image in a GIF."""
+    flags, position, boxes = data[10], 13, []
+    if flags & 0x80:
+        position += 3 * (2 << (flags & 7))
+    while data[position] != 0x3B:
+        if data[position] == 0x21:
+            position += 2
+        else:
+            boxes.append(struct.unpack("<HHHH", data[position + 1 : position + 9]))
+            local = data[position + 9]
+            position += 10 + (3 * (2 << (local & 7)) if local & 0x80 else 0) + 1
+        while data[position]:
+            position += data[position] + 1
+        position += 1
+    return boxes
+
+
+def naive_nearest(frame: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Index of the nearest palette colour per pixel, ties to the lowest: (H, W)."""
+    distances = ((frame[:, :, None, :].astype(np.float64) - palette.astype(np.float64)) ** 2).sum(axis=-1)
+    return distances.argmin(axis=-1)
+
+
+def test_gif_frames_decode_to_the_nearest_palette_colours_in_changed_boxes(tmp_path):
     frames = make_frames(6)
     path = write(frames, tmp_path / "a.gif", fps=4, hold=1.0, key_colours=KEY)
-    decoded, durations, _ = gif_frames(path)
+    decoded, _, _ = gif_frames(path)
+    data = path.read_bytes()
     with Image.open(path) as image:
-        palette = np.asarray(image.getpalette(), np.uint8).reshape(-1, 3)
+        table = np.asarray(image.getpalette(), np.uint8).reshape(-1, 3)
     # Our palette's length is the transparent index the delta frames use.
-    palette = palette[: gif_blocks(path.read_bytes())[1][1][2]]
-    used = len(np.unique(np.concatenate([frame.reshape(-1, 3) for frame in decoded]), axis=0))
-    lookup = {tuple(colour): index for index, colour in enumerate(palette)}
-    assert len(lookup) == len(palette)
-    images = []
-    for frame in decoded:
-        indices = np.array([lookup[tuple(c)] for c in frame.reshape(-1, 3)], np.uint8)
-        image = Image.fromarray(indices.reshape(frame.shape[:2]), mode="P")
-        image.putpalette(palette.tobytes())
-        images.append(image)
-    assert used > 200
-    reference = io.BytesIO()
-    images[0].save(
-        reference, format="GIF", save_all=True, append_images=images[1:], optimize=True,
-        palette=palette.tobytes(), duration=durations, loop=0, disposal=1,
-    )  # fmt: skip
-    assert path.read_bytes() == reference.getvalue()
+    palette = table[: gif_blocks(data)[1][1][2]]
+    assert len(np.unique(palette, axis=0)) == len(palette) > 200
+    previous = None
+    for frame, out, box in zip(frames, decoded, gif_descriptors(data)):
+        indices = naive_nearest(frame, palette)
+        np.testing.assert_array_equal(out, palette[indices])
+        if previous is None:
+            assert box == (0, 0, 48, 36)
+        else:
+            rows, cols = np.nonzero(indices != previous)
+            assert box == (cols.min(), rows.min(), cols.max() + 1 - cols.min(), rows.max() + 1 - rows.min())
+        previous = indices
+
+
+def test_delta_tile_stores_changed_pixels_and_the_runs_they_touch():
+    indices = np.array([[1, 1, 1, 2, 2, 3, 3, 3], [3, 4, 4, 4, 5, 5, 6, 6]], np.uint8)
+    changed = np.zeros_like(indices, bool)
+    changed[0, 1] = changed[0, 7] = changed[1, 4] = True
+    T = 9
+    expected = [[1, 1, 1, T, T, 3, 3, 3], [3, T, T, T, 5, 5, T, T]]
+    np.testing.assert_array_equal(gif._delta_tile(indices, changed, T), expected)
+    # Nothing changed in a row of equal indices: all transparent.
+    assert (gif._delta_tile(np.ones((2, 3), np.uint8), np.zeros((2, 3), bool), T) == T).all()
+
+
+def test_nearest_colour_equals_a_naive_search_and_keeps_palette_colours():
+    rng = np.random.default_rng(3)
+    palette = np.unique(rng.integers(0, 256, (120, 3), dtype=np.uint8), axis=0)
+    # A duplicate-free palette plus a colour equidistant from two entries (a tie).
+    palette = np.concatenate([palette, [[0, 0, 0], [2, 0, 0]]]).astype(np.uint8)
+    palette = palette[np.sort(np.unique(palette, axis=0, return_index=True)[1])]
+    frame = rng.integers(0, 256, (40, 130, 3), dtype=np.uint8)
+    frame[0, : len(palette)] = palette
+    frame[1, 0] = [1, 0, 0]
+    nearest = gif.NearestColour(palette)
+    for _ in range(2):  # the second pass is served from the cache
+        np.testing.assert_array_equal(nearest(frame), naive_nearest(frame, palette))
+    np.testing.assert_array_equal(nearest(frame)[0, : len(palette)], np.arange(len(palette)))
+    # A strided view (RGB out of RGBA) maps the same.
+    rgba = np.concatenate([frame, np.full((40, 130, 1), 255, np.uint8)], axis=-1)
+    np.testing.assert_array_equal(nearest(rgba[..., :3]), naive_nearest(frame, palette))
+
+
+def test_palette_holds_key_colours_first_and_few_colours_exactly():
+    frames = make_frames(3)
+    palette = gif.build_palette(frames, KEY)
+    assert len(palette) == gif.MAX_COLOURS
+    np.testing.assert_array_equal(palette[: len(KEY)], KEY)
+    assert len(np.unique(palette, axis=0)) == len(palette)
+    few = [frame[:6] for frame in frames]  # white, black, blended outline: under 255 colours
+    palette = gif.build_palette(few, KEY[:2])
+    colours = np.unique(np.concatenate([frame.reshape(-1, 3) for frame in few]), axis=0)
+    assert len(palette) == len(colours)
+    assert {tuple(c) for c in palette} == {tuple(c) for c in colours}
+    with pytest.raises(ValueError, match="uint8"):
+        gif.build_palette(frames, KEY.astype(np.int64))
 
 
 def test_gif_is_byte_identical_across_writes(tmp_path):
