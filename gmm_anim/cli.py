@@ -266,19 +266,20 @@ def _fit_table(document: dict[str, Any]) -> str:
 def validate(configs: ConfigPaths) -> None:
     """Check each CONFIG and its data file; print "ok: PATH" if valid.
 
+    Checks everything render checks before it starts: keys, values, the data
+    file and its dimension, and the size of the run.
+
     Example: gmm-anim validate configs/*.yaml
     """
-    from .config import load_config
+    from . import pipeline
 
     exit_code = 0
     for config_path in configs:
         try:
             with _reported_errors():
-                cfg = load_config(config_path)
-                if cfg.data is not None:
-                    from .data import load_points
-
-                    load_points(cfg.data, source=cfg.source)
+                cfg = pipeline.load_config(config_path)
+                if cfg.data is not None:  # read the points: the file must parse and agree with the config
+                    pipeline.sample(cfg)
                 typer.echo(f"ok: {config_path}")
         except typer.Exit as failure:
             exit_code = max(exit_code, failure.exit_code)

@@ -376,3 +376,11 @@ def test_python_m_gmm_anim_is_the_same_program():
     finished = subprocess.run([sys.executable, "-m", "gmm_anim", "--version"], capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert re.fullmatch(r"gmm-anim \S+ \(numpy \S+, matplotlib \S+, pillow \S+\)\n", finished.stdout)
+
+
+def test_validate_reads_the_data_file_and_checks_its_dimension(runner, write_config, tmp_path):
+    (tmp_path / "points.csv").write_text("x,y,z\n1,2,3\n4,5,6\n7,8,9\n")
+    config = write_config("data: points.csv\nweights: [1.0]\nmeans: [[0, 0]]\ncovariances: [1.0]\n")
+    result = runner.invoke(app, ["validate", str(config)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert error_lines(result) == [f"Error: {config}: data: expected points of dimension 2 (as means), got 3 columns"]
