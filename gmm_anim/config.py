@@ -127,6 +127,12 @@ class RenderConfig(_Section):
     sigmas: tuple[float, ...] = (2.0,)
     title: str = "GMM fitting with EM: iteration {iteration}"
     truth: bool = True
+    loglik: bool = False
+    tween: int = Field(0, ge=0, le=100)
+    theme: Literal["light", "dark"] = "light"
+    palette: Union[Literal["tab10", "okabe-ito"], tuple[str, ...]] = "tab10"
+    dims: tuple[int, int] = (0, 1)
+    max_points: int = Field(20_000, ge=1)
 
     @field_validator("output", mode="before")
     @classmethod
@@ -144,6 +150,64 @@ class RenderConfig(_Section):
     def _check_title(cls, value: str) -> str:
         _check_title(value)
         return value
+
+    @field_validator("palette", mode="before")
+    @classmethod
+    def _check_palette(cls, value: object) -> Union[str, tuple[str, ...]]:
+        what = "'tab10', 'okabe-ito' or a list of matplotlib colours (one per component)"
+        if isinstance(value, str):
+            if value not in ("tab10", "okabe-ito"):
+                _fail((), f"expected {what}, got {_describe(value)}")
+            return value
+        colours = [cls._colour(item, (i,)) for i, item in enumerate(_items(value, (), what))]
+        for i, colour in enumerate(colours):
+            if colour in colours[:i]:
+                again = f"{_describe(value[i])}, the same colour as [{colours.index(colour)}]"
+                _fail((i,), f"expected a colour distinct from the others, got {again}")
+        return tuple(colours)
+
+    @field_validator("dims", mode="before")
+    @classmethod
+    def _check_dims(cls, value: object) -> tuple[int, int]:
+        what = "two distinct feature indices [i, j], integers >= 0"
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            _fail((), f"expected {what}, got {_describe(value)}")
+        for i, index in enumerate(value):
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+                _fail((i,), f"expected a feature index, an integer >= 0, got {_describe(index)}")
+        if value[0] == value[1]:
+            _fail((), f"expected {what}, got the same feature twice: [{value[0]}, {value[1]}]")
+        return (value[0], value[1])
+
+    def check_against(self, n_components: int, n_features: int | None) -> None:
+        """Inside Config's validator, once K and D are known: dims within D, a palette colour per component.
+
+        D is unknown (None) for points from a data file; the renderer checks them.
+        """
+        if n_features is not None and n_features >= 2 and max(self.dims) >= n_features:
+            have = f"the means have {n_features} coordinates"
+            expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
+            _fail(("render", "dims"), f"expected {expected}, got [{self.dims[0]}, {self.dims[1]}]")
+        if not isinstance(self.palette, str) and len(self.palette) < n_components:
+            expected = f"at least {n_components} colours (one per component)"
+            _fail(("render", "palette"), f"expected {expected}, got {len(self.palette)}")
+
+    @staticmethod
+    def _colour(value: object, path: Path_) -> str:
+        """Any matplotlib colour spec -> '#rrggbb'; matplotlib is imported only when a palette list is given."""
+        from matplotlib.colors import to_hex, to_rgba
+
+        what = "a matplotlib colour (a name such as 'teal', a hex string such as '#1f77b4', or [r, g, b] in 0..1)"
+        if not isinstance(value, (str, list, tuple)):
+            _fail(path, f"expected {what}, got {_describe(value)}")
+        try:
+            transparent = to_rgba(value)[3] == 0
+            colour = to_hex(value, keep_alpha=False)
+        except (ValueError, TypeError, OverflowError):
+            _fail(path, f"expected {what}, got {_describe(value)}")
+        if transparent:
+            _fail(path, f"expected {what} that is not fully transparent, got {_describe(value)}")
+        return colour
 
 
 class Config(_Section):
@@ -219,6 +283,8 @@ class Config(_Section):
             expected = "the number of components to fit (data without a true mixture)"
             _fail(("em", "components"), f"expected {expected}, got nothing")
         self._check_initial_shapes()
+        known_means = self.means or (self.em.initial.means if self.em.initial is not None else None)
+        self.render.check_against(self.n_components, len(known_means[0]) if known_means else None)
         if self.data is None and self.samples < self.n_components:
             expected = f"at least {self.n_components} samples (one per component)"
             _fail(("samples",), f"expected {expected}, got {self.samples}")

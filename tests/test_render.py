@@ -16,16 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gmm_anim.render import (
-    FrameRenderer,
-    component_colours,
-    count_frames,
-    ellipse_geometry,
-    key_colours,
-    level_colours,
-    point_colours,
-    render_frames,
-)
+from gmm_anim.geometry import ellipse_geometry
+from gmm_anim.render import FrameRenderer, count_frames, key_colours, render_frames
+from gmm_anim.style import component_colours, level_colours, point_colours
 from gmm_anim.config import RenderConfig
 from gmm_anim.history import History, Mixture
 
@@ -138,7 +131,7 @@ def test_a_point_owned_by_component_k_has_exactly_colour_k_in_every_frame() -> N
     for i in range(len(history)):
         renderer.draw(i)
         resp = fake_responsibilities(X, history[i])
-        faces = renderer.points.get_facecolors()
+        faces = renderer.view.points.get_facecolors()
         assert faces.shape == (len(X), 4)
         for k in range(history.weights.shape[1]):
             owned = resp[:, k] == 1.0
@@ -219,7 +212,7 @@ def test_limits_are_fixed_and_contain_every_mean_and_ellipse() -> None:
         renderer.draw(i)
         assert (renderer.axes.get_xlim(), renderer.axes.get_ylim()) == limits
         assert renderer.axes.get_position().bounds == position
-        for ellipse in [e for row in renderer.ellipses for e in row] + renderer.truth_ellipses:
+        for ellipse in [e for rows in (renderer.view.ellipses, renderer.view.truth_ellipses) for row in rows for e in row]:
             centre_x, centre_y = ellipse.get_center()
             angle = np.radians(ellipse.get_angle())
             a, b = ellipse.get_width() / 2, ellipse.get_height() / 2
@@ -227,7 +220,7 @@ def test_limits_are_fixed_and_contain_every_mean_and_ellipse() -> None:
             reach_y = np.hypot(a * np.sin(angle), b * np.cos(angle))
             assert limits[0][0] < centre_x - reach_x and centre_x + reach_x < limits[0][1]
             assert limits[1][0] < centre_y - reach_y and centre_y + reach_y < limits[1][1]
-        for mean in renderer.means.get_offsets():
+        for mean in renderer.view.means.get_offsets():
             assert limits[0][0] < mean[0] < limits[0][1] and limits[1][0] < mean[1] < limits[1][1]
 
 
@@ -261,15 +254,25 @@ def test_title_is_formatted_per_frame() -> None:
     assert renderer.title.get_text() == "iteration 4, log-likelihood -506.2"
 
 
-def test_legend_names_each_component_sigma_levels_truth_and_mean() -> None:
+def test_legend_names_weights_truth_and_mean_under_the_sigma_levels() -> None:
     renderer = FrameRenderer(make_points(), make_history(), options(width=600, height=600, sigmas=(2.0, 1.0)), truth=TRUTH)
     labels = [text.get_text() for text in renderer.legend.get_texts()]
-    assert sorted(labels) == sorted(
-        ["component 1 (1σ, 2σ)", "component 2 (1σ, 2σ)", "component 3 (1σ, 2σ)", "true (1σ, 2σ)", "mean"]
-    )
+    assert sorted(labels) == sorted(["π₁ = 0.40", "π₂ = 0.35", "π₃ = 0.25", "true", "mean"])
+    assert renderer.legend.get_title().get_text() == "ellipses: 1σ, 2σ"
     without_truth = FrameRenderer(make_points(), make_history(), options(width=600, height=600, truth=False), truth=TRUTH)
-    assert without_truth.truth_ellipses == []
-    assert "true (2σ)" not in [text.get_text() for text in without_truth.legend.get_texts()]
+    assert without_truth.view.truth_ellipses == []
+    assert "true" not in [text.get_text() for text in without_truth.legend.get_texts()]
+
+
+def test_legend_weights_follow_the_frame() -> None:
+    history = make_history()
+    weights = np.array([[0.5, 0.3, 0.2], [0.45, 0.3, 0.25], [0.4, 0.35, 0.25], [0.4, 0.35, 0.25], [0.1, 0.2, 0.7]])
+    history = History(weights, history.means, history.covariances, history.log_likelihood)
+    renderer = FrameRenderer(make_points(), history, options(width=600, height=600))
+    for i in (0, 1, 4):
+        renderer.draw(i)
+        assert [text.get_text() for text in renderer.weight_texts] == [f"π{s} = {w:.2f}" for s, w in zip("₁₂₃", weights[i])]
+    assert renderer.weight_texts[2] in renderer.animated_artists  # blitted, not baked into the background
 
 
 def test_more_than_ten_components_get_distinct_byte_colours() -> None:
@@ -288,9 +291,9 @@ def test_three_features_show_the_marginal_of_the_first_two() -> None:
     history = make_history(truth)
     renderer = FrameRenderer(make_points(truth), history, options(), truth=truth)
     renderer.draw(len(history) - 1)
-    for k, row in enumerate(renderer.ellipses):
+    for k, row in enumerate(renderer.view.ellipses):
         width, height, angle = ellipse_geometry(truth.covariances[k, :2, :2], 2.0)
         ellipse = row[0]
         np.testing.assert_allclose(ellipse.get_center(), truth.means[k, :2])
         np.testing.assert_allclose([ellipse.get_width(), ellipse.get_height()], [width, height])
-    np.testing.assert_allclose(renderer.means.get_offsets(), truth.means[:, :2])
+    np.testing.assert_allclose(renderer.view.means.get_offsets(), truth.means[:, :2])

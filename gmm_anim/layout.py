@@ -1,0 +1,224 @@
+"""The figure of a frame: exact pixel size, the axes grid, title, legend, and a layout that fits.
+
+Constrained layout places the axes, the title and a figure legend outside
+the axes; the legend goes on the side (right or below) that leaves the main
+axes the most room, and a frame too small for everything sheds the legend,
+then the tick labels, axis labels and panel title. The layout is then frozen, so no frame can move an
+axes, and an equal-aspect main axes has its limits widened to fill its box.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+from .style import DPI, Theme
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+__all__ = ["FrameLayout", "PANEL_SHARE"]
+
+PANEL_SHARE = 0.5  # the log-likelihood panel's width (beside) or height (below) relative to the main axes
+MIN_SHARE = 0.5  # a layout fits when every axes keeps this much of its grid cell in each direction
+
+
+class FrameLayout:
+    """One figure of exactly width x height pixels with a main axes and an optional panel axes.
+
+    panel : None, "right" or "below", where the log-likelihood panel goes
+    equal_aspect : the main axes shows data with equal scales on both axes
+    data_aspect : width / height of the main axes' data limits (equal aspect only)
+    """
+
+    def __init__(
+        self, width: int, height: int, theme: Theme, scale: float, *, panel: str | None, data_aspect: float
+    ) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.width, self.height = width, height
+        self.theme, self.scale = theme, scale
+        self._data_aspect = data_aspect
+        self.figure = Figure(
+            figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=theme.background, layout="constrained"
+        )
+        self.canvas = FigureCanvasAgg(self.figure)
+        # fraction of the width and height that the main and the panel axes' grid cells get
+        self._shares = {"main": (1.0, 1.0), "panel": (1.0, 1.0)}
+        if panel is None:
+            self.main, self.panel = self.figure.add_subplot(), None
+        elif panel == "right":
+            grid = self.figure.add_gridspec(1, 2, width_ratios=[1.0, PANEL_SHARE])
+            self.main, self.panel = self.figure.add_subplot(grid[0]), self.figure.add_subplot(grid[1])
+            self._shares = {"main": (1 / (1 + PANEL_SHARE), 1.0), "panel": (PANEL_SHARE / (1 + PANEL_SHARE), 1.0)}
+        else:
+            grid = self.figure.add_gridspec(2, 1, height_ratios=[1.0, PANEL_SHARE])
+            self.main, self.panel = self.figure.add_subplot(grid[0]), self.figure.add_subplot(grid[1])
+            self._shares = {"main": (1.0, 1 / (1 + PANEL_SHARE)), "panel": (1.0, PANEL_SHARE / (1 + PANEL_SHARE))}
+        for axes in self.axes:
+            self.style_axes(axes)
+        self.legend: Legend | None = None
+        self.legend_order: list[int] = []  # legend.get_texts()[i] labels entry legend_order[i] of add_legend's
+
+    @property
+    def axes(self) -> list[Axes]:
+        return [self.main] if self.panel is None else [self.main, self.panel]
+
+    @property
+    def equal_aspect(self) -> bool:
+        return self._data_aspect > 0
+
+    def style_axes(self, axes: Axes) -> None:
+        """Theme colours; spines and ticks a whole number of pixels wide, so drawn crisp, without fringes."""
+        line_width = max(1, round(self.scale)) * 72 / DPI
+        axes.set_facecolor(self.theme.background)
+        axes.spines[:].set_linewidth(line_width)
+        axes.spines[:].set_color(self.theme.foreground)
+        axes.tick_params(labelsize=9 * self.scale, colors=self.theme.foreground, width=line_width)
+        axes.xaxis.label.set_color(self.theme.foreground)
+        axes.yaxis.label.set_color(self.theme.foreground)
+        axes.xaxis.label.set_fontsize(9 * self.scale)
+        axes.yaxis.label.set_fontsize(9 * self.scale)
+
+    # -- title ---------------------------------------------------------------
+
+    def add_title(self, texts: list[str]) -> Text:
+        """An animated figure title, its font shrunk until the widest of ``texts`` fits the frame."""
+        title = self.figure.suptitle(texts[0], fontsize=11 * self.scale, color=self.theme.foreground)
+        title.set_animated(True)
+        renderer = self.canvas.get_renderer()
+        widest = 0.0
+        for text in texts:
+            title.set_text(text)
+            widest = max(widest, title.get_window_extent(renderer).width)
+        if widest > 0.96 * self.width:
+            title.set_fontsize(title.get_fontsize() * 0.96 * self.width / widest)
+        title.set_text(texts[0])
+        return title
+
+    # -- legend --------------------------------------------------------------
+
+    def add_legend(self, handles: list, labels: list[str], title: str | None) -> Legend | None:
+        """A frameless figure legend on the side that leaves the main axes the most room."""
+        best: tuple[float, str] | None = None
+        for side in ("right", "below"):
+            legend = self._place_legend(handles, labels, title, side)
+            fits = self._layout_fits()
+            room = self._main_room()
+            legend.remove()
+            if fits and (best is None or room > best[0]):
+                best = (room, side)
+        self.legend = self._place_legend(handles, labels, title, best[1] if best else "below")
+        return self.legend
+
+    def _place_legend(self, handles: list, labels: list[str], title: str | None, side: str) -> Legend:
+        from matplotlib.legend_handler import HandlerTuple
+
+        renderer = self.canvas.get_renderer()
+        for ncols in [1] if side == "right" else range(len(handles), 0, -1):
+            # matplotlib fills columns first; reorder so the entries read row by row
+            order = [i for col in range(ncols) for i in range(col, len(handles), ncols)]
+            legend = self.figure.legend(
+                [handles[i] for i in order], [labels[i] for i in order], ncols=ncols,
+                loc="outside right upper" if side == "right" else "outside lower center", frameon=False,
+                fontsize=9 * self.scale, labelcolor=self.theme.foreground, title=title,
+                title_fontsize=9 * self.scale, alignment="left",
+                handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+            )
+            legend.get_title().set_color(self.theme.foreground)
+            if side == "right" or ncols == 1 or legend.get_window_extent(renderer).width <= 0.98 * self.width:
+                self.legend, self.legend_order = legend, order
+                return legend
+            legend.remove()
+        raise AssertionError("unreachable: the loop returns at ncols == 1")
+
+    # -- fitting -------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Run the layout, shedding legend then tick labels until it fits; freeze it; fill the box.
+
+        A frame too small for anything keeps its last attempt: the frame
+        still has exactly the requested size, just with little room.
+        """
+        base_limits = self.main.get_xlim(), self.main.get_ylim()
+        for shed in (None, self._shed_legend, self._shed_labels):
+            if shed is not None:
+                shed()
+            if self._layout_fits():
+                break
+        if self.equal_aspect:
+            self._fill_box()
+            # once more, so the layout makes room for the tick labels of the filled limits
+            self._layout_fits()
+        self.figure.set_layout_engine("none")
+        if self.equal_aspect:
+            self.main.set_xlim(base_limits[0])
+            self.main.set_ylim(base_limits[1])
+            self._fill_box()
+            # the filled limits already have equal aspect, so this only records the intent
+            self.main.set_aspect("equal", adjustable="box")
+
+    def _layout_fits(self) -> bool:
+        """Run the layout (every draw step but rasterising); False if something came out too small.
+
+        Too small: constrained layout gave up, an axes keeps less than half
+        its cell, or an axes' labels or the legend reach past the frame.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.figure.draw_without_rendering()
+        collapsed = False
+        for warning in caught:
+            if "constrained_layout not applied" in str(warning.message):
+                collapsed = True
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        if collapsed:
+            return False
+        for name, axes in zip(("main", "panel"), self.axes):
+            box, (width_share, height_share) = axes.get_position(), self._shares[name]
+            if box.width < MIN_SHARE * width_share or box.height < MIN_SHARE * height_share:
+                return False
+        renderer = self.canvas.get_renderer()
+        drawn = [axes.get_tightbbox(renderer) for axes in self.axes]
+        drawn += [self.legend.get_window_extent()] if self.legend is not None else []
+        return all(self._inside_frame(box) for box in drawn)
+
+    def _inside_frame(self, box) -> bool:
+        return box.x0 >= -0.5 and box.y0 >= -0.5 and box.x1 <= self.width + 0.5 and box.y1 <= self.height + 0.5
+
+    def _main_room(self) -> float:
+        """Pixels per data unit of the equal-aspect main axes, else its area in pixels."""
+        box = self.main.get_window_extent()
+        if not self.equal_aspect:
+            return box.width * box.height
+        return min(box.width / self._data_aspect, box.height)
+
+    def _shed_legend(self) -> None:
+        if self.legend is not None:
+            self.legend.remove()
+            self.legend = None
+
+    def _shed_labels(self) -> None:
+        """Tick labels, axis labels and axes titles go; the frame title stays, shrunk to fit."""
+        for axes in self.axes:
+            axes.tick_params(labelbottom=False, labelleft=False)
+            axes.set_xlabel("")
+            axes.set_ylabel("")
+            axes.set_title("")
+
+    def _fill_box(self) -> None:
+        """Widen the main limits so that equal aspect fills the axes box exactly."""
+        box = self.main.get_window_extent()
+        (x0, x1), (y0, y1) = self.main.get_xlim(), self.main.get_ylim()
+        box_aspect = box.width / box.height
+        if (x1 - x0) / (y1 - y0) < box_aspect:
+            half, centre = (y1 - y0) * box_aspect / 2, (x0 + x1) / 2
+            self.main.set_xlim(centre - half, centre + half)
+        else:
+            half, centre = (x1 - x0) / box_aspect / 2, (y0 + y1) / 2
+            self.main.set_ylim(centre - half, centre + half)
+

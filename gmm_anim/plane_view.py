@@ -1,0 +1,190 @@
+"""The view of two features: points (or their density raster), covariance ellipses, means, truth.
+
+With more than two features the plane shows features ``render.dims`` = (i, j)
+and every ellipse is the exact marginal: the (i, j) sub-block of the
+covariance. Above ``render.max_points`` points the scatter becomes a
+density raster (``gmm_anim.density``) whose grid matches the axes' pixels,
+so it is built only once the layout is final (``after_layout``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .density import DensityRaster
+from .geometry import ellipse_geometry, path_extent, plane, span_limits
+from .history import History, Mixture
+from .style import Look, point_colours
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.image import AxesImage
+    from matplotlib.patches import Ellipse
+
+    from .config import RenderConfig
+
+__all__ = ["PlaneView"]
+
+MEAN_MARKER_AREA = 110  # points^2 at scale 1
+POINT_AREA = 16
+RASTER_CELL = 2  # pixels per raster cell at scale 1: about the size of a scatter dot
+
+
+class PlaneView:
+    """Features ``dims`` of the data with the mixture drawn over them.
+
+    The changing artists (after ``draw_on``): ``points`` (a scatter, or
+    ``raster``, an image, for many points), ``truth_ellipses[j][l]`` (true
+    component j at the l-th sigma level), ``ellipses[k][l]`` (fitted component
+    k), ``means``.
+    """
+
+    equal_aspect = True
+    points: PathCollection | None
+    raster: AxesImage | None
+    ellipses: list[list[Ellipse]]
+    truth_ellipses: list[list[Ellipse]]
+    means: PathCollection
+
+    def __init__(
+        self, X: np.ndarray, history: History, options: RenderConfig, look: Look, *, truth: Mixture | None
+    ) -> None:
+        self.dims = tuple(options.dims)
+        self.look = look
+        self.plane_points = np.ascontiguousarray(X[:, self.dims])
+        self.use_raster = len(X) > options.max_points
+        self.truth = truth
+        self.limits = self._limits(history)
+        self._first = history[0]
+        self._density: DensityRaster | None = None
+
+    @property
+    def data_aspect(self) -> float:
+        """Width over height of the data limits."""
+        return float((self.limits[0, 1] - self.limits[0, 0]) / (self.limits[1, 1] - self.limits[1, 0]))
+
+    def _limits(self, history: History) -> np.ndarray:
+        """[[xmin, xmax], [ymin, ymax]] covering the points and every ellipse of every frame."""
+        nsig = float(self.look.levels.max())
+        means, covariances = plane(history.means, history.covariances, self.dims)
+        low, high = path_extent(means, np.diagonal(covariances, axis1=-2, axis2=-1), nsig)
+        low, high = np.minimum(low, self.plane_points.min(axis=0)), np.maximum(high, self.plane_points.max(axis=0))
+        if self.truth is not None:
+            means, covariances = plane(self.truth.means, self.truth.covariances, self.dims)
+            truth_low, truth_high = path_extent(means[None], np.diagonal(covariances, axis1=-2, axis2=-1)[None], nsig)
+            low, high = np.minimum(low, truth_low), np.maximum(high, truth_high)
+        return span_limits(low, high)
+
+    # -- artists ---------------------------------------------------------------
+
+    def draw_on(self, axes: Axes, *, label_features: bool) -> None:
+        """Create every artist on ``axes`` and set its limits; the changing ones are animated."""
+        from matplotlib.patches import Ellipse
+
+        self.axes = axes
+        axes.set_xlim(*self.limits[0])
+        axes.set_ylim(*self.limits[1])
+        axes.set_autoscale_on(False)
+        if label_features:
+            axes.set_xlabel(f"feature {self.dims[0]}")
+            axes.set_ylabel(f"feature {self.dims[1]}")
+        scale = self.look.scale
+        self.points, self.raster = None, None
+        if self.use_raster:
+            self.raster = axes.imshow(
+                np.zeros((1, 1, 4), dtype=np.uint8), extent=tuple(self.limits.ravel()), origin="lower",
+                interpolation="nearest", aspect="auto", zorder=3, animated=True,
+            )
+        else:
+            self.points = axes.scatter(
+                self.plane_points[:, 0], self.plane_points[:, 1], s=POINT_AREA * scale**2, linewidths=0,
+                zorder=3, animated=True,
+            )
+
+        def outline(colour: np.ndarray, **style: object) -> Ellipse:
+            return axes.add_patch(Ellipse((0, 0), 0, 0, fill=False, edgecolor=colour, animated=True, **style))
+
+        n_true = 0 if self.truth is None else self.truth.n_components
+        truth_outlines = self.look.truth_outlines(final=False)
+        self.truth_ellipses = [
+            [outline(truth_outlines[l, j], linewidth=1.2 * scale, linestyle="--", zorder=3.5)
+             for l in range(len(self.look.levels))]
+            for j in range(n_true)
+        ]
+        self.ellipses = [
+            [outline(self.look.outlines[l, k], linewidth=2 * scale, zorder=4) for l in range(len(self.look.levels))]
+            for k in range(len(self.look.colours))
+        ]
+        first_means, _ = plane(self._first.means, self._first.covariances, self.dims)
+        self.means = axes.scatter(
+            first_means[:, 0], first_means[:, 1], marker="X", s=MEAN_MARKER_AREA * scale**2, c=self.look.colours,
+            edgecolors=self.look.theme.foreground, linewidths=scale, zorder=5, animated=True,
+        )
+        if self.truth is not None:
+            self._place(self.truth_ellipses, self.truth)
+
+    def after_layout(self) -> None:
+        """Fit the raster's grid to the final axes: one cell per RASTER_CELL pixels, spanning its limits."""
+        if not self.use_raster:
+            return
+        box = self.axes.get_window_extent()
+        cell = max(1, round(RASTER_CELL * self.look.scale))
+        cells = (max(1, int(np.ceil(box.width / cell))), max(1, int(np.ceil(box.height / cell))))
+        limits = np.array([self.axes.get_xlim(), self.axes.get_ylim()])
+        self._density = DensityRaster(self.plane_points, limits, cells)
+        self.raster.set_extent(tuple(limits.ravel()))
+
+    @property
+    def animated_artists(self) -> list:
+        """The changing artists in drawing (zorder) order."""
+        data = [self.raster if self.use_raster else self.points]
+        truth = [e for row in self.truth_ellipses for e in row]
+        return [*data, *truth, *(e for row in self.ellipses for e in row), self.means]
+
+    def update(self, mixture: Mixture, resp: np.ndarray, *, final: bool) -> None:
+        """Show ``mixture``; resp (n_samples, n_components) colours the points."""
+        if self.use_raster:
+            self.raster.set_data(self._density.image(resp, self.look.colours, self.look.theme.background))
+        else:
+            rgb = point_colours(resp, self.look.colours)
+            self.points.set_facecolors(rgb)
+        self._place(self.ellipses, mixture)
+        means, _ = plane(mixture.means, mixture.covariances, self.dims)
+        self.means.set_offsets(means)
+        truth_outlines = self.look.truth_outlines(final)
+        for j, row in enumerate(self.truth_ellipses):
+            for l, ellipse in enumerate(row):
+                ellipse.set_edgecolor(truth_outlines[l, j])
+
+    def _place(self, ellipses: list[list[Ellipse]], mixture: Mixture) -> None:
+        means, covariances = plane(mixture.means, mixture.covariances, self.dims)
+        for l, level in enumerate(self.look.levels):
+            widths, heights, angles = ellipse_geometry(covariances, level)
+            for k, row in enumerate(ellipses):
+                row[l].set(center=means[k], width=widths[k], height=heights[k], angle=angles[k])
+
+    # -- legend ----------------------------------------------------------------
+
+    def legend_entries(self) -> tuple[list, list, list[str], str]:
+        """(component handles, other handles, their labels, legend title); handles look like the artists."""
+        from matplotlib.lines import Line2D
+
+        scale, theme = self.look.scale, self.look.theme
+        components = []
+        for k in range(len(self.look.colours)):
+            lines = tuple(Line2D([], [], color=c, linewidth=2 * scale) for c in self.look.outlines[:, k])
+            components.append(lines if len(lines) > 1 else lines[0])
+        others, labels = [], []
+        if self.truth is not None:
+            others.append(Line2D([], [], color=theme.truth, linewidth=1.2 * scale, linestyle="--"))
+            labels.append("true")
+        others.append(
+            Line2D([], [], linestyle="none", marker="X", markersize=np.sqrt(MEAN_MARKER_AREA) * scale,
+                   markerfacecolor=theme.background, markeredgecolor=theme.foreground, markeredgewidth=scale)
+        )
+        labels.append("mean")
+        sigmas = ", ".join(f"{level:g}σ" for level in self.look.levels)
+        return components, others, labels, f"ellipses: {sigmas}"
