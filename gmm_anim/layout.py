@@ -123,7 +123,7 @@ class FrameLayout:
             order = [i for col in range(ncols) for i in range(col, len(handles), ncols)]
             legend = self.figure.legend(
                 [handles[i] for i in order], [labels[i] for i in order], ncols=ncols,
-                loc="outside right upper" if side == "right" else "outside lower center", frameon=False,
+                loc="outside right center" if side == "right" else "outside lower center", frameon=False,
                 fontsize=9 * self.scale, labelcolor=self.theme.foreground, title=title,
                 title_fontsize=9 * self.scale, alignment="left",
                 handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
@@ -138,13 +138,13 @@ class FrameLayout:
     # -- fitting -------------------------------------------------------------
 
     def settle(self) -> None:
-        """Run the layout, shedding legend then tick labels until it fits; freeze it; fill the box.
+        """Run the layout, shedding the legend, then labels, until it fits; freeze it; fill the box.
 
         A frame too small for anything keeps its last attempt: the frame
         still has exactly the requested size, just with little room.
         """
         base_limits = self.main.get_xlim(), self.main.get_ylim()
-        for shed in (None, self._shed_legend, self._shed_labels):
+        for shed in (None, self._shed_legend, self._shed_panel_labels, self._shed_labels):
             if shed is not None:
                 shed()
             if self._layout_fits():
@@ -201,6 +201,12 @@ class FrameLayout:
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
+
+    def _shed_panel_labels(self) -> None:
+        """The panel's title and axis label go; its tick values stay."""
+        if self.panel is not None:
+            self.panel.set_title("")
+            self.panel.set_xlabel("")
 
     def _shed_labels(self) -> None:
         """Tick labels, axis labels and axes titles go; the frame title stays, shrunk to fit."""
