@@ -50,6 +50,7 @@ _PALETTE_SAMPLE_PIXELS = 15_000
 _KMEANS_STEPS = 8
 # k-means runs on at most this many distinct colours (an even subsample beyond).
 _KMEANS_MAX_COLOURS = 50_000
+_SERIAL_PRODUCT = 2**18
 
 
 # --- colour codes -------------------------------------------------------------
@@ -101,9 +102,11 @@ def _nearest_centres(colours: np.ndarray, centres: np.ndarray) -> np.ndarray:
     centres = centres.astype(np.float32)
     labels = np.empty(len(colours), np.intp)
     squared_norms = (centres**2).sum(axis=1)
-    for start in range(0, len(colours), 8192):
-        block = colours[start : start + 8192].astype(np.float32)
-        labels[start : start + 8192] = (squared_norms - 2 * block @ centres.T).argmin(axis=1)
+    # Blocks whose product stays on one OpenBLAS thread (see gmm_anim.em).
+    rows = max(64, _SERIAL_PRODUCT // centres.size)
+    for start in range(0, len(colours), rows):
+        block = colours[start : start + rows].astype(np.float32)
+        labels[start : start + rows] = (squared_norms - 2 * block @ centres.T).argmin(axis=1)
     return labels
 
 
