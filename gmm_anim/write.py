@@ -272,16 +272,17 @@ def _check_target(path: Path, format: str) -> None:
 @contextmanager
 def _atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``path``; it replaces ``path`` if the body succeeds."""
-    while True:
-        temporary = _sibling(path, "tmp")
-        try:
-            # Created here (not by the encoder) so that an unwritable folder
-            # fails before any frame is rendered.
-            with open(temporary, "xb"):
-                break
-        except FileExistsError:
-            continue
+    temporary = _sibling(path, "tmp")
     try:
+        # Created here (not by the encoder) so that an unwritable folder
+        # fails before any frame is rendered, and inside the try so that
+        # Ctrl-C or SIGTERM arriving just after it exists still removes it.
+        while True:
+            try:
+                with open(temporary, "xb"):
+                    break
+            except FileExistsError:  # another's file (a 1 in 2**32 name clash): left alone
+                temporary = _sibling(path, "tmp")
         yield temporary
         os.replace(temporary, path)
     except BaseException:
@@ -293,8 +294,13 @@ def _atomic_file(path: Path) -> Iterator[Path]:
 def _atomic_folder(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling folder; it is swapped in for ``path`` on success."""
     temporary = _sibling(path, "tmp")
-    os.mkdir(temporary)
-    try:
+    try:  # created inside the try, as in _atomic_file
+        while True:
+            try:
+                os.mkdir(temporary)
+                break
+            except FileExistsError:  # another's folder (a 1 in 2**32 name clash): left alone
+                temporary = _sibling(path, "tmp")
         yield temporary
         if not path.exists():
             os.rename(temporary, path)
