@@ -57,6 +57,9 @@ def _show(cell: str) -> str:
 
 
 def _load_npy(path: Path, source: Path) -> np.ndarray:
+    short = _cut_short(path)
+    if short is not None:
+        raise _error(source, short, path)
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
@@ -82,6 +85,29 @@ def _load_npy(path: Path, source: Path) -> np.ndarray:
         value = points[row, column]
         raise _error(source, f"expected finite numbers, got {value} at row {row + 1}, column {column + 1}", path)
     return np.ascontiguousarray(points)
+
+
+def _cut_short(path: Path) -> str | None:
+    """Why a .npy file holds fewer bytes than its header promises, or None.
+
+    numpy's own message for this names its internals; a header it cannot
+    read is left to ``np.load``, which says what is wrong.
+    """
+    try:
+        with path.open("rb") as stream:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            offset = stream.tell()
+        stored = path.stat().st_size - offset
+    except (OSError, ValueError, EOFError):
+        return None
+    needed = math.prod(shape) * dtype.itemsize
+    if dtype.hasobject or stored >= needed:
+        return None
+    return f"expected {needed} bytes of data for an array of shape {tuple(shape)}, got {stored} (the file is cut short)"
 
 
 # ---------------------------------------------------------------------------

@@ -3,20 +3,26 @@
 Each step chains the single-purpose modules (config -> sampling -> em ->
 render -> write) the way the command line and the Python API both use them.
 Matplotlib is imported only by the rendering step.
+
+Each step first checks the resource limits of what it is about to do
+(limits.py): ``load_config`` the whole run as the config describes it, before
+any point is drawn or read; ``sample``, ``fit`` and ``render`` their own
+part, with the actual points once they exist.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import sampling
-from .config import Config, load_config
+from . import limits, sampling
+from .config import Config
+from .config import load_config as _load_valid_config
 from .errors import ConfigError, OutputError
 from .history import History
 
@@ -25,12 +31,25 @@ __all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize
 SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ""}
 
 
+def load_config(path: str | Path, overrides: Mapping[str, object] | None = None, *, render: bool = True) -> Config:
+    """Read and validate a config (see ``config.load_config``), then check the run it describes.
+
+    Frames, pixels and the estimated peak memory are checked against the
+    limits (limits.py) before any work; ``render=False`` checks a fit alone.
+    Every problem raises one ConfigError.
+    """
+    cfg = _load_valid_config(path, overrides)
+    limits.check_config(cfg, render=render)
+    return cfg
+
+
 def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
     """The points to fit: the user's ``data`` file, or a draw from the true mixture.
 
     Returns ``(X, labels)``; ``labels`` (the true component of each point) is
     None for the user's own points.
     """
+    limits.check_config(cfg, render=False)
     if cfg.data is not None:
         from .data import load_points
 
@@ -46,7 +65,7 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
             raise ConfigError(
                 cfg.source,
                 "data",
-                f"expected at least em.components = {cfg.n_components} points, got {len(X)}",
+                f"expected at least {cfg.n_components} points (one per component), got {len(X)}",
             )
         return X, None
     rng = np.random.default_rng(cfg.seed)
@@ -57,6 +76,7 @@ def fit(X: np.ndarray, cfg: Config) -> History:
     """Run EM on ``X`` (n_samples, n_features) as the config's ``em`` section says."""
     from .em import run_em
 
+    limits.check_points(cfg, X, render=False)
     return run_em(
         X,
         n_components=cfg.n_components,
@@ -106,11 +126,12 @@ def render(
     from .render import count_frames, key_colours, render_frames
     from .write import write_animation
 
+    limits.check_points(cfg, X)
     path, resolved_format = output_target(cfg, Path(output) if output is not None else None, format)
     options = cfg.render
     truth = cfg.truth if options.truth else None
     return write_animation(
-        render_frames(X, history, options, truth=truth),
+        render_frames(X, history, options, truth=truth, source=cfg.source),
         path,
         format=resolved_format,
         fps=fps if fps is not None else options.fps,

@@ -1,0 +1,295 @@
+"""Resource limits, checked before any work starts.
+
+A run is refused, with a ConfigError naming the field that drives it, when
+it would take too many frames, draw too many pixels, or need more memory
+than the machine has available. The sizes come from the config (and the
+header or size of a data file) before sampling, and are checked again with
+the actual points before fitting and rendering.
+
+Peak memory is estimated from the parts a run holds at once, in bytes, with
+n samples, D features, K components, T = iterations + 1 snapshots and
+W x H frames, all float64:
+
+- base: the interpreter with numpy and matplotlib loaded (about 160 MiB
+  measured; 200 MiB assumed);
+- points: X, 8 n D, held for the whole run;
+- history: 8 T K (D^2 + D + 1);
+- the largest of three phases:
+  sampling 8 n (3 D + 1) (labels, normals, jitter);
+  EM 8 n (Q + 2 D + 2) with Q = 1 + D + D (D + 1) / 2 quadratic features
+  (D <= 6), else 8 n (K + 3 D + 2) (responsibilities, centred points);
+  rendering 8 n (2 K + D + 8) (responsibilities and colours of every point,
+  the scatter's copies) plus 70 bytes per frame pixel (canvas, background,
+  RGB frame, the writer's palette sample frames and indices) plus the GIF
+  writer's 32 MiB colour cache.
+
+Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600,
+1.14 GB (estimate 1.28 GB); 1000 points at 4096 x 4096, 1.31 GB (1.40 GB).
+Available memory is MemAvailable from /proc/meminfo (else the free physical
+pages), lowered to what a cgroup memory limit leaves, when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .errors import ConfigError
+
+__all__ = [
+    "MAX_FRAMES",
+    "MAX_PIXELS",
+    "MAX_SAMPLES",
+    "Workload",
+    "available_memory",
+    "data_shape",
+    "check_config",
+    "check_points",
+    "check_workload",
+    "estimate_memory",
+    "workload",
+]
+
+MAX_SAMPLES = 10_000_000  # as the config's `samples`; applies to data files too
+# 10,000 iterations (the config's limit) fit once; more only through tweens.
+MAX_FRAMES = 20_000
+# Drawing and encoding run at about 30 million pixels a second on one core:
+# this bounds a render to roughly ten minutes (4096 x 4096 x 1192 frames).
+MAX_PIXELS = 20_000_000_000
+_BASE_BYTES = 200 * 2**20
+_FRAME_BYTES_PER_PIXEL = 70
+_COLOUR_CACHE_BYTES = 2 * 2**24
+_QUADRATIC_MAX_FEATURES = 6
+# Reading a CSV holds its bytes, the decoded text, its lines and the parsed rows.
+_CSV_BYTES_PER_FILE_BYTE = 6
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The sizes a run's cost follows: n samples, D features, K components, frames of W x H."""
+
+    n_samples: int
+    n_features: int
+    n_components: int
+    n_iterations: int
+    n_frames: int
+    width: int
+    height: int
+
+
+def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | None = None) -> Workload:
+    """The run a config asks for; ``n_samples``, ``n_features`` when the points are known.
+
+    Frames: (iterations + 1) snapshots and ``render.tween`` frames between
+    consecutive ones, so iterations x (tween + 1) + 1.
+    """
+    truth = cfg.truth
+    if n_samples is None:
+        n_samples = cfg.samples
+    if n_features is None:
+        n_features = truth.n_features if truth is not None else 1
+    tween = int(getattr(cfg.render, "tween", 0))
+    return Workload(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_components=cfg.n_components,
+        n_iterations=cfg.iterations,
+        n_frames=cfg.iterations * (tween + 1) + 1,
+        width=cfg.render.width,
+        height=cfg.render.height,
+    )
+
+
+def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
+    """Estimated peak bytes by part; the parts add up to the peak.
+
+    Parts: base, points, history, and the largest phase (sampling, EM, or
+    drawing, which comes with its frames). ``render=False`` leaves out
+    drawing (a fit alone).
+    """
+    n, d, k = work.n_samples, work.n_features, work.n_components
+    quadratic = 1 + d + d * (d + 1) // 2
+    em = 8 * n * (quadratic + 2 * d + 2) if d <= _QUADRATIC_MAX_FEATURES else 8 * n * (k + 3 * d + 2)
+    phases = {"sampling": 8 * n * (3 * d + 1), "EM": em}
+    frames = _FRAME_BYTES_PER_PIXEL * work.width * work.height + _COLOUR_CACHE_BYTES
+    if render:
+        phases["drawing"] = 8 * n * (2 * k + d + 8)
+    largest = max(phases, key=lambda name: phases[name] + (frames if name == "drawing" else 0))
+    parts = {
+        "base": _BASE_BYTES,
+        "points": 8 * n * d,
+        "history": 8 * (work.n_iterations + 1) * k * (d * d + d + 1),
+        largest: phases[largest],
+    }
+    if largest == "drawing":
+        parts["frames"] = frames
+    return parts
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cgroup_available() -> int | None:
+    """What a cgroup v2 memory limit leaves (memory.max - memory.current), or None."""
+    folder = Path("/sys/fs/cgroup")
+    try:
+        limit = (folder / "memory.max").read_text().strip()
+        used = int((folder / "memory.current").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if limit == "max" or not limit.isdigit() else max(int(limit) - used, 0)
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still use, or None when the platform does not say."""
+    known = [value for value in (_meminfo_available(), _cgroup_available()) if value is not None]
+    return min(known) if known else None
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.3g} GiB"
+
+
+def _samples_field(cfg: Config) -> str:
+    return "data" if cfg.data is not None else "samples"
+
+
+def check_workload(cfg: Config, work: Workload, *, render: bool = True) -> None:
+    """Refuse a run past the point, frame, pixel or memory limits, naming the field that drives it."""
+    if work.n_samples > MAX_SAMPLES:
+        message = f"expected at most {MAX_SAMPLES} points, got {work.n_samples}"
+        raise ConfigError(cfg.source, _samples_field(cfg), message)
+    if render:
+        _check_frames(cfg, work)
+    parts = estimate_memory(work, render=render)
+    available = available_memory()
+    total = sum(parts.values())
+    if available is not None and total > available:
+        field, advice = _memory_field(cfg, work, parts)
+        largest_first = sorted(parts.items(), key=lambda part: -part[1])
+        shown = ", ".join(f"{name} {_gib(size)}" for name, size in largest_first if size >= 2**20)
+        message = (
+            f"expected a run that fits the {_gib(available)} of memory available, "
+            f"got an estimated peak of {_gib(total)} ({shown}); {advice}"
+        )
+        raise ConfigError(cfg.source, field, message)
+
+
+def _check_frames(cfg: Config, work: Workload) -> None:
+    tween = int(getattr(cfg.render, "tween", 0))
+    if work.n_frames > MAX_FRAMES:
+        field = "render.tween" if tween else "iterations"
+        frames = f"{work.n_iterations} iterations x (tween {tween} + 1) + 1"
+        message = f"expected at most {MAX_FRAMES} frames, got {work.n_frames} ({frames}); lower {field}"
+        raise ConfigError(cfg.source, field, message)
+    pixels = work.width * work.height * work.n_frames
+    if pixels > MAX_PIXELS:
+        # Under MAX_FRAMES frames this takes more than a megapixel a frame: the size is what to lower.
+        field = "render.width" if work.width >= work.height else "render.height"
+        got = f"{pixels:.3g} ({work.width} x {work.height} pixels x {work.n_frames} frames)"
+        message = (
+            f"expected at most {MAX_PIXELS:.3g} pixels over all frames, got {got}; "
+            "lower render.width and render.height, or the number of frames"
+        )
+        raise ConfigError(cfg.source, field, message)
+
+
+def _memory_field(cfg: Config, work: Workload, parts: dict[str, int]) -> tuple[str, str]:
+    """The field behind the largest part of the estimate, and what to do about it."""
+    largest = max((name for name in parts if name != "base"), key=parts.__getitem__)
+    if largest == "history":
+        field = "iterations" if work.n_iterations >= work.n_components else "em.components"
+        return field, "lower iterations or em.components"
+    if largest == "frames":
+        field = "render.width" if work.width >= work.height else "render.height"
+        return field, "lower render.width and render.height"
+    field = _samples_field(cfg)
+    many_components = largest in ("EM", "drawing") and 2 * work.n_components > work.n_features + 8
+    return field, f"lower {field} or em.components" if many_components else f"lower {field}"
+
+
+def check_config(cfg: Config, *, render: bool = True) -> None:
+    """Check what is known before sampling or reading points: frames, pixels, memory.
+
+    With a data file, its size is judged from its header (.npy) or its lines
+    (CSV) without loading it; the exact count is checked once it is read
+    (``check_points``). ``render=False`` checks a fit alone.
+    """
+    n_samples = n_features = None
+    if cfg.data is not None:
+        n_samples, n_features = data_shape(cfg) or (0, 1)
+    check_workload(cfg, workload(cfg, n_samples=n_samples, n_features=n_features), render=render)
+
+
+def check_points(cfg: Config, X: np.ndarray, *, render: bool = True) -> None:
+    """Check the run again with the actual points X (n_samples, n_features)."""
+    check_workload(cfg, workload(cfg, n_samples=X.shape[0], n_features=X.shape[1]), render=render)
+
+
+def data_shape(cfg: Config) -> tuple[int, int] | None:
+    """(n_samples, n_features) of the data file, estimated without loading it.
+
+    .npy: exact, from its header. CSV: n is its number of lines (an upper
+    bound, at most MAX_SAMPLES), D the cells of its first line with content;
+    a CSV is refused first when reading it would not fit in memory (reading
+    holds about six times its bytes). None when the file cannot be read:
+    the data reader then says what is wrong with it.
+    """
+    path = cfg.data
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    available = available_memory()
+    needed = _BASE_BYTES + _CSV_BYTES_PER_FILE_BYTE * size
+    if path.suffix.lower() == ".csv" and available is not None and needed > available:
+        message = (
+            f"expected a data file that fits the {_gib(available)} of memory available when read, "
+            f"got {path.name} of {_gib(size)} (about {_gib(needed)} to read); use a smaller file or .npy"
+        )
+        raise ConfigError(cfg.source, "data", message)
+    try:
+        return _npy_shape(path) if path.suffix.lower() == ".npy" else _csv_shape(path)
+    except (OSError, ValueError, EOFError):
+        return None
+
+
+def _npy_shape(path: Path) -> tuple[int, int] | None:
+    """(n, D) from a .npy header (the data stay on disk); None for an .npz archive."""
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    if not isinstance(array, np.ndarray):
+        array.close()
+        return None
+    shape = tuple(int(size) for size in array.shape)
+    del array  # unmaps the file
+    return (shape[0] if shape else 1), (math.prod(shape[1:]) if len(shape) > 1 else 1)
+
+
+def _csv_shape(path: Path) -> tuple[int, int]:
+    """(lines, cells of the first line with content) of a CSV, counted a block at a time."""
+    n_features = 0
+    with open(path, "rb") as stream:
+        for line in stream:
+            content = line.split(b"#", 1)[0].strip()
+            if content:
+                n_features = len(content.split(b",") if b"," in content else content.split())
+                break
+        stream.seek(0)
+        n_lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(2**20), b""))
+    return min(n_lines + 1, MAX_SAMPLES), max(n_features, 1)

@@ -1,0 +1,210 @@
+"""Faults while running, in real processes: signals, unwritable outputs, a full disk, --debug.
+
+Each case runs ``python -m gmm_anim`` as a child process. Waits are generous
+and nothing is timed: a signal is sent once the render's temporary file
+exists, and each child gets minutes to finish, so a loaded machine only
+makes the tests slower.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PREVIOUS = b"GIF89a: the previous render, which a failed one must leave alone"
+# Rendering 401 frames of 800 x 800 takes many seconds: long enough to be interrupted.
+SLOW = """\
+samples: 400
+weights: [0.5, 0.5]
+means: [[0, 0], [4, 4]]
+covariances: [1.0, [[1.0, 0.3], [0.3, 0.6]]]
+iterations: 400
+render: {width: 800, height: 800}
+"""
+QUICK = SLOW.replace("iterations: 400", "iterations: 6").replace("800", "200")
+LARGER = SLOW.replace("iterations: 400", "iterations: 20").replace("800", "400")  # a GIF of about 150 kB
+BAD = "samples: true\nweights: [1]\nmeans: [[0, 0]]\ncovariances: [1]\n"
+WAIT = 300  # seconds a child may take on a loaded machine before the test gives up
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "GMM_ANIM_DEBUG"}
+    return {**env, "MPLBACKEND": "Agg", **extra}
+
+
+def start(args: list[str], cwd: Path, preexec=None, **env: str) -> subprocess.Popen:
+    def prepare() -> None:
+        # A shell starts background jobs with SIGINT ignored; Ctrl-C at a terminal finds it at its default.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if preexec is not None:
+            preexec()
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "gmm_anim", *args], cwd=cwd, env=child_env(**env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=prepare,
+    )  # fmt: skip
+
+
+def finish(process: subprocess.Popen) -> tuple[int, str]:
+    try:
+        _, stderr = process.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"the child did not finish within {WAIT} s")
+    return process.returncode, stderr.decode()
+
+
+def run(args: list[str], cwd: Path, preexec=None, **env: str) -> tuple[int, str]:
+    return finish(start(args, cwd, preexec, **env))
+
+
+def only_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def wait_for_temporary(process: subprocess.Popen, folder: Path, name: str) -> None:
+    """Poll until the render's temporary sibling of ``name`` exists: the frames are being written."""
+    deadline = time.monotonic() + WAIT
+    while not list(folder.glob(f".{name}.tmp-*")):
+        if process.poll() is not None:
+            pytest.fail(f"the render ended before it could be interrupted: {process.stderr.read().decode()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no temporary file within {WAIT} s")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "slow.yaml").write_text(SLOW)
+    (tmp_path / "quick.yaml").write_text(QUICK)
+    (tmp_path / "larger.yaml").write_text(LARGER)
+    (tmp_path / "bad.yaml").write_text(BAD)
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+# ---------------------------------------------------------------------------
+# Signals during a render
+
+
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "line", "name"),
+    [
+        (signal.SIGINT, 130, "Error: interrupted", "new.gif"),
+        (signal.SIGTERM, 143, "Error: terminated", "new.gif"),
+        (signal.SIGINT, 130, "Error: interrupted", "frames"),  # a PNG folder
+        (signal.SIGTERM, 143, "Error: terminated", "new.mp4"),  # ffmpeg is stopped too
+    ],
+)
+def test_signal_leaves_nothing_behind(folder, signum, exit_code, line, name):
+    output = folder / "out" / name
+    process = start(["render", "slow.yaml", "-o", str(output)], folder)
+    wait_for_temporary(process, output.parent, name)
+    process.send_signal(signum)
+    assert finish(process) == (exit_code, line + "\n")
+    assert list(output.parent.iterdir()) == []
+
+
+def test_signal_leaves_the_previous_output_as_it_was(folder):
+    output = folder / "out" / "previous.gif"
+    output.write_bytes(PREVIOUS)
+    process = start(["render", "slow.yaml", "-o", str(output)], folder)
+    wait_for_temporary(process, output.parent, output.name)
+    process.send_signal(signal.SIGTERM)
+    assert finish(process) == (143, "Error: terminated\n")
+    assert output.read_bytes() == PREVIOUS
+    assert list(output.parent.iterdir()) == [output]
+
+
+# ---------------------------------------------------------------------------
+# Outputs that cannot be written
+
+
+def test_output_under_a_regular_file(folder):
+    (folder / "out" / "file.txt").write_text("a file, not a folder")
+    exit_code, stderr = run(["render", "quick.yaml", "-o", "out/file.txt/anim.gif"], folder)
+    assert exit_code == 1
+    assert only_line(stderr) == "Error: cannot write out/file.txt/anim.gif: out/file.txt is a file, not a folder"
+    assert sorted(path.name for path in (folder / "out").iterdir()) == ["file.txt"]
+
+
+def limit_file_size() -> None:
+    """A file-size limit as a full disk would give: writes past 20 kB fail (EFBIG; Python ignores SIGXFSZ)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+def test_writes_failing_mid_render_leave_the_previous_output(folder):
+    output = folder / "out" / "previous.gif"
+    output.write_bytes(PREVIOUS)
+    exit_code, stderr = run(["render", "larger.yaml", "-o", str(output)], folder, limit_file_size)
+    assert exit_code == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [f"Error: cannot write {output}: File too large"], stderr
+    assert "Traceback" not in stderr
+    assert output.read_bytes() == PREVIOUS
+    assert list(output.parent.iterdir()) == [output]
+
+
+@pytest.fixture
+def small_disk(folder):
+    """A 64 kB tmpfs mounted on folder/disk (root only), unmounted afterwards."""
+    disk = folder / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_full_disk_leaves_the_previous_output(folder, small_disk):
+    output = small_disk / "previous.gif"
+    output.write_bytes(PREVIOUS)
+    exit_code, stderr = run(["render", "larger.yaml", "-o", str(output)], folder)
+    assert exit_code == 1
+    assert only_line(stderr) == f"Error: cannot write {output}: No space left on device"
+    assert output.read_bytes() == PREVIOUS
+    assert list(small_disk.iterdir()) == [output]
+
+
+# ---------------------------------------------------------------------------
+# Tracebacks: only with --debug or GMM_ANIM_DEBUG=1
+
+
+@pytest.mark.parametrize(
+    ("options", "env"),
+    [([], {}), ([], {"GMM_ANIM_DEBUG": "0"}), ([], {"GMM_ANIM_DEBUG": ""})],
+)
+def test_no_traceback_without_debug(folder, options, env):
+    exit_code, stderr = run([*options, "render", "bad.yaml", "-o", "out/x.gif"], folder, **env)
+    assert exit_code == 2
+    assert only_line(stderr) == "Error: bad.yaml: samples: expected an integer from 1 to 10000000, got true (a boolean)"
+
+
+@pytest.mark.parametrize(("options", "env"), [(["--debug"], {}), ([], {"GMM_ANIM_DEBUG": "1"})])
+def test_debug_shows_the_traceback(folder, options, env):
+    exit_code, stderr = run([*options, "render", "bad.yaml", "-o", "out/x.gif"], folder, **env)
+    assert exit_code != 0
+    assert stderr.startswith("Traceback (most recent call last):")
+    assert stderr.rstrip().endswith(
+        "gmm_anim.errors.ConfigError: bad.yaml: samples: expected an integer from 1 to 10000000, got true (a boolean)"
+    )
+    (folder / "out" / "file").write_text("")
+    exit_code, stderr = run([*options, "render", "quick.yaml", "-o", "out/file/x.gif"], folder, **env)
+    assert exit_code != 0 and "Traceback (most recent call last):" in stderr
+    assert stderr.rstrip().endswith("gmm_anim.errors.OutputError: cannot write out/file/x.gif: out/file is a file, not a folder")
