@@ -38,7 +38,7 @@ DESCRIPTIONS: dict[str, str] = {
         "True covariances, one per component: a D x D symmetric positive-definite matrix, "
         "or a number v > 0 meaning v·I."
     ),
-    "iterations": "EM steps to run; the animation has iterations + 1 frames (fewer when em.tol stops early).",
+    "iterations": "EM steps to run (fewer when em.tol stops early); the animation shows the start and every step.",
     "data": (
         "Your own points instead of a draw: a .csv or .npy file of shape (n, D), relative to "
         "the config file. Without weights, means and covariances, set em.components."
@@ -86,7 +86,29 @@ DESCRIPTIONS: dict[str, str] = {
         "format specs allowed ({log_likelihood:.1f})."
     ),
     "render.truth": "Draw the true components as dashed ellipses, when they are known.",
+    "render.loglik": (
+        "Add a panel beside the points: the log-likelihood per point against iteration, growing frame by frame."
+    ),
+    "render.tween": (
+        "Interpolated frames between consecutive iterations: I iterations give I·(tween + 1) + 1 frames."
+    ),
+    "render.theme": "Colours of the background, text and axes: light or dark.",
+    "render.palette": (
+        "Component colours: tab10, okabe-ito (colour-blind safe), or a list of at least K matplotlib colours "
+        "('teal', '#1f77b4', [r, g, b] in 0..1)."
+    ),
+    "render.dims": "The two features [i, j] (counted from 0) drawn when the points have more than two.",
+    "render.max_points": "Above this many points a density raster coloured by responsibility replaces the scatter.",
 }
+
+# Forms a file may hold that a validator turns into the field's type before
+# pydantic's own check (so its schema is too narrow): a palette colour may be
+# [r, g, b] or [r, g, b, a] in 0..1 as well as a name or hex string.
+_COLOUR = {"anyOf": [
+    {"type": "string"},
+    {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 3, "maxItems": 4},
+]}
+_INPUT_ITEMS = {"render.palette": _COLOUR}
 
 
 def _section_name(prop: dict[str, Any]) -> str | None:
@@ -125,6 +147,9 @@ def config_schema() -> dict[str, Any]:
             prop["anyOf"] = [{"$ref": prop.pop("$ref")}, {"type": "null"}]
     for dotted, prop in schema_keys(schema):
         prop["title"] = dotted
+        for choice in [prop, *prop.get("anyOf", [])]:
+            if dotted in _INPUT_ITEMS and choice.get("type") == "array":
+                choice["items"] = _INPUT_ITEMS[dotted]
         if dotted in DESCRIPTIONS and "description" not in prop:
             prop["description"] = DESCRIPTIONS[dotted]
         section = _section_name(prop)

@@ -284,6 +284,9 @@ BAD_CHANGES = {
     "not a choice": ({"em": {"covariance_type": "banded"}}, "em.covariance_type: expected one of"),
     "a boolean for a number": ({"render": {"fps": True}}, "render.fps: expected number"),
     "fps not > 0": ({"render": {"fps": 0}}, "render.fps: expected exclusiveMinimum 0"),
+    "unknown theme": ({"render": {"theme": "neon"}}, "render.theme: expected one of"),
+    "one feature index": ({"render": {"dims": [0]}}, "render.dims: expected at least 2 items"),
+    "colour channel above 1": ({"render": {"palette": ["red", "blue", [0, 2, 0]]}}, "render.palette[2][1]: "),
 }
 
 
@@ -296,3 +299,29 @@ def test_schema_rejects_what_the_loader_rejects(schema, write_config, change):
     assert any(error.startswith(expected) for error in errors), errors
     with pytest.raises(gmm_anim.ConfigError):
         gmm_anim.load_config(write_config(yaml.safe_dump(document)))
+
+
+def test_descriptions_name_only_real_keys(schema):
+    from gmm_anim.schema import DESCRIPTIONS
+
+    stale = sorted(set(DESCRIPTIONS) - {key for key, _ in schema_keys(schema)})
+    assert not stale, f"remove or rename these in gmm_anim/schema.py DESCRIPTIONS: {stale}"
+
+
+GOOD_CHANGES = {
+    "an empty render section": {"render": None},
+    "explicit initial mixture": {"em": {"init": "explicit", "initial": {
+        "weights": [0.5, 0.3, 0.2], "means": [[0, 0], [1, 1], [2, 2]], "covariances": [1.0, [[1, 0], [0, 1]], 2]}}},
+    "every render key": {"render": {"output": "x.webp", "format": "webp", "fps": 50, "hold": 0, "sigmas": [1, 2.5],
+                                    "title": "{iteration}: {log_likelihood:.1f}", "truth": False}},
+    "a palette of names, hex strings and rgb lists": {"render": {"palette": ["teal", "#1f77b4", [0.2, 0.4, 0.6]]}},
+    "the other render keys": {"render": {"loglik": True, "tween": 2, "theme": "dark", "palette": "okabe-ito",
+                                         "dims": [1, 0], "max_points": 10}},
+}
+
+
+@pytest.mark.parametrize("change", GOOD_CHANGES, ids=str)
+def test_schema_accepts_what_the_loader_accepts(schema, write_config, change):
+    document = {**SEED, **GOOD_CHANGES[change]}
+    assert schema_errors(document, schema, schema) == []
+    gmm_anim.load_config(write_config(yaml.safe_dump(document)))
