@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from .style import DPI, Theme
+from .style import DPI, Theme, font_scale
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["FrameLayout", "PANEL_SHARE"]
 
 PANEL_SHARE = 0.5  # the log-likelihood panel's width (beside) or height (below) relative to the main axes
-MIN_SHARE = 0.5  # a layout fits when every axes keeps this much of its grid cell in each direction
+MIN_SHARE = 0.4  # a layout fits when every axes keeps this much of its grid cell in each direction
 
 
 class FrameLayout:
@@ -40,7 +40,7 @@ class FrameLayout:
         from matplotlib.figure import Figure
 
         self.width, self.height = width, height
-        self.theme, self.scale = theme, scale
+        self.theme, self.scale, self.font = theme, scale, font_scale(scale)
         self._data_aspect = data_aspect
         self.figure = Figure(
             figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=theme.background, layout="constrained"
@@ -77,17 +77,17 @@ class FrameLayout:
         axes.set_facecolor(self.theme.background)
         axes.spines[:].set_linewidth(line_width)
         axes.spines[:].set_color(self.theme.foreground)
-        axes.tick_params(labelsize=9 * self.scale, colors=self.theme.foreground, width=line_width)
+        axes.tick_params(labelsize=9 * self.font, colors=self.theme.foreground, width=line_width)
         axes.xaxis.label.set_color(self.theme.foreground)
         axes.yaxis.label.set_color(self.theme.foreground)
-        axes.xaxis.label.set_fontsize(9 * self.scale)
-        axes.yaxis.label.set_fontsize(9 * self.scale)
+        axes.xaxis.label.set_fontsize(9 * self.font)
+        axes.yaxis.label.set_fontsize(9 * self.font)
 
     # -- title ---------------------------------------------------------------
 
     def add_title(self, texts: list[str]) -> Text:
         """An animated figure title, its font shrunk until the widest of ``texts`` fits the frame."""
-        title = self.figure.suptitle(texts[0], fontsize=11 * self.scale, color=self.theme.foreground)
+        title = self.figure.suptitle(texts[0], fontsize=11 * self.font, color=self.theme.foreground)
         title.set_animated(True)
         renderer = self.canvas.get_renderer()
         widest = 0.0
@@ -124,8 +124,8 @@ class FrameLayout:
             legend = self.figure.legend(
                 [handles[i] for i in order], [labels[i] for i in order], ncols=ncols,
                 loc="outside right center" if side == "right" else "outside lower center", frameon=False,
-                fontsize=9 * self.scale, labelcolor=self.theme.foreground, title=title,
-                title_fontsize=9 * self.scale, alignment="left",
+                fontsize=9 * self.font, labelcolor=self.theme.foreground, title=title,
+                title_fontsize=9 * self.font, alignment="left",
                 handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
             )
             legend.get_title().set_color(self.theme.foreground)
@@ -167,6 +167,21 @@ class FrameLayout:
         Too small: constrained layout gave up, an axes keeps less than half
         its cell, or an axes' labels or the legend reach past the frame.
         """
+        if not self._run_layout():
+            return False
+        if self._wrap_panel_title():
+            self._run_layout()
+        for name, axes in zip(("main", "panel"), self.axes):
+            box, (width_share, height_share) = axes.get_position(), self._shares[name]
+            if box.width < MIN_SHARE * width_share or box.height < MIN_SHARE * height_share:
+                return False
+        renderer = self.canvas.get_renderer()
+        drawn = [axes.get_tightbbox(renderer) for axes in self.axes]
+        drawn += [self.legend.get_window_extent()] if self.legend is not None else []
+        return all(self._inside_frame(box) for box in drawn)
+
+    def _run_layout(self) -> bool:
+        """Constrained layout with every draw step but rasterising; False if it gave up."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.figure.draw_without_rendering()
@@ -176,16 +191,23 @@ class FrameLayout:
                 collapsed = True
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        if collapsed:
+        return not collapsed
+
+    def _wrap_panel_title(self) -> bool:
+        """Break the panel's title onto two lines when it is wider than the panel; True if it changed."""
+        if self.panel is None:
             return False
-        for name, axes in zip(("main", "panel"), self.axes):
-            box, (width_share, height_share) = axes.get_position(), self._shares[name]
-            if box.width < MIN_SHARE * width_share or box.height < MIN_SHARE * height_share:
-                return False
-        renderer = self.canvas.get_renderer()
-        drawn = [axes.get_tightbbox(renderer) for axes in self.axes]
-        drawn += [self.legend.get_window_extent()] if self.legend is not None else []
-        return all(self._inside_frame(box) for box in drawn)
+        title = self.panel.title
+        text = title.get_text()
+        if " " not in text or "\n" in text:
+            return False
+        if title.get_window_extent().width <= self.panel.get_window_extent().width:
+            return False
+        # at the space nearest the middle, so the two lines come out about as long
+        spaces = [i for i, char in enumerate(text) if char == " "]
+        cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+        title.set_text(text[:cut] + "\n" + text[cut + 1 :])
+        return True
 
     def _inside_frame(self, box) -> bool:
         return box.x0 >= -0.5 and box.y0 >= -0.5 and box.x1 <= self.width + 0.5 and box.y1 <= self.height + 0.5

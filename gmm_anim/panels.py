@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .style import Theme
+from .style import Theme, font_scale
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,7 +43,7 @@ class LogLikelihoodPanel:
         self.converged = converged
         self._final = False
         iterations = np.arange(len(self.values))
-        axes.set_title("log-likelihood per sample", fontsize=9 * scale, color=theme.foreground)
+        axes.set_title("log-likelihood per sample", fontsize=9 * font_scale(scale), color=theme.foreground)
         axes.set_xlabel("iteration")
         self._fix_limits()
         axes.xaxis.get_major_locator().set_params(integer=True)
@@ -56,7 +56,7 @@ class LogLikelihoodPanel:
         )[0]
         self.note = axes.text(
             0.97, 0.06, "converged (tol)", transform=axes.transAxes, ha="right", va="bottom",
-            fontsize=8 * scale, color=theme.foreground, animated=True,
+            fontsize=8 * font_scale(scale), color=theme.foreground, animated=True, in_layout=False,
         )
 
     def _fix_limits(self) -> None:
@@ -65,6 +65,14 @@ class LogLikelihoodPanel:
         span = high - low if high > low else max(abs(high), 1.0) * 0.1
         self.axes.set_xlim(-0.04 * last, 1.04 * last)
         self.axes.set_ylim(low - 0.08 * span, high + 0.08 * span)
+
+    def fit_note(self) -> None:
+        """Once the layout is final: shrink the note until it fits inside the panel."""
+        renderer = self.axes.figure.canvas.get_renderer()
+        room = 0.94 * self.axes.get_window_extent(renderer).width
+        width = self.note.get_window_extent(renderer).width
+        if width > room:
+            self.note.set_fontsize(self.note.get_fontsize() * room / width)
 
     @property
     def animated_artists(self) -> list:

@@ -115,6 +115,8 @@ class FrameRenderer:
         self.layout.settle()
         self.legend = self.layout.legend
         self.view.after_layout()
+        if self.panel is not None:
+            self.panel.fit_note()
         self._draw_background()
 
     def _draw_background(self) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "THEMES",
     "Theme",
     "component_colours",
+    "font_scale",
     "hex_bytes",
     "level_colours",
     "point_colours",
@@ -69,8 +70,16 @@ THEMES = {
 
 
 def size_scale(width: int, height: int) -> float:
-    """Font, line and marker scale of a frame: 1 at 600 x 600 pixels."""
+    """Line and marker scale of a frame: 1 at 600 x 600 pixels."""
     return float(np.clip(np.sqrt(width * height) / 600, 0.5, 3.0))
+
+
+def font_scale(scale: float) -> float:
+    """Text scale for a frame of size scale ``scale``: text shrinks with the frame, but not below legibility.
+
+    9-point text at 0.75 is about ten pixels high; smaller frames shed labels instead (see layout).
+    """
+    return max(scale, 0.75)
 
 
 def _evenly_spaced_hues(n_components: int) -> np.ndarray:

@@ -34,7 +34,7 @@ class Case:
 
     def render(self) -> np.ndarray:
         history = dataclasses.replace(make_history(self.truth), converged=True)
-        opts = options(width=320, height=240, **self.fields)
+        opts = options(width=360, height=270, **self.fields)
         renderer = FrameRenderer(make_points(self.truth, self.n_samples), history, opts, truth=self.truth)
         return renderer.draw(self.frame % count_frames(history, opts))
 

@@ -190,7 +190,7 @@ def test_truth_takes_the_matched_colours_once_the_fit_has_finished() -> None:
 
 def test_one_feature_shows_histogram_densities_and_a_blended_rug() -> None:
     X, history = make_points(ONE_D), make_history(ONE_D)
-    renderer = FrameRenderer(X, history, options(), truth=ONE_D)
+    renderer = FrameRenderer(X, history, options(width=360, height=300), truth=ONE_D)
     view = renderer.view
     frame = renderer.draw(2)
     mixture = history[2]
