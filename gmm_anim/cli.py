@@ -224,7 +224,7 @@ def fit(
     from . import pipeline
 
     with _reported_errors():
-        cfg = pipeline.load_config(config, _parse_overrides(set_ or []))
+        cfg = pipeline.load_config(config, _parse_overrides(set_ or []), render=False)  # fit draws no frames
         X, _ = pipeline.sample(cfg)
         history = pipeline.fit(X, cfg)
         document = pipeline.summarize(X, history, cfg)

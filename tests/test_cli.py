@@ -384,3 +384,16 @@ def test_validate_reads_the_data_file_and_checks_its_dimension(runner, write_con
     result = runner.invoke(app, ["validate", str(config)])
     assert result.exit_code == 2 and result.stdout == ""
     assert error_lines(result) == [f"Error: {config}: data: expected points of dimension 2 (as means), got 3 columns"]
+
+
+def test_fit_ignores_limits_that_only_rendering_needs(runner, write_config, tmp_path):
+    huge_animation = "iterations: 10000\nrender: {width: 4096, height: 4096}\n" + "\n".join(
+        ["weights: [0.5, 0.5]", "means: [[0, 0], [3, 3]]", "covariances: [1.0, 0.5]", "em: {tol: 0.01}", ""]
+    )
+    config = write_config(huge_animation)
+    assert runner.invoke(app, ["fit", str(config), "--json"]).exit_code == 0
+    for command in (["validate"], ["render", "-o", str(tmp_path / "never.gif")]):
+        result = runner.invoke(app, [*command, str(config)])
+        assert result.exit_code == 2
+        assert error_lines(result)[0].startswith(f"Error: {config}: render.width: expected at most ")
+    assert not (tmp_path / "never.gif").exists()
