@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from .errors import ConfigError
-from .yaml_safe import Path_, _describe, _format_path
+from .yaml_safe import Path_, _describe, _format_path, _one_line
 
 __all__ = ["ModelTree", "apply_overrides", "check_finite", "check_keys", "config_error"]
 
@@ -103,6 +103,7 @@ def apply_overrides(
     document = dict(document)
     for dotted, value in overrides.items():
         parts = str(dotted).split(".")
+        shown = _one_line(str(dotted))  # a key typed on a command line may hold anything
         model = tree.root
         target = document
         for depth, part in enumerate(parts[:-1]):
@@ -110,16 +111,16 @@ def apply_overrides(
             if section is None:
                 known = part in tree.keys(model)
                 message = "unknown key" if known else _unknown_key(tree, part, model, tuple(parts[:depth]))
-                raise ConfigError(source, str(dotted), f"{message} (in overrides)")
+                raise ConfigError(source, shown, f"{message} (in overrides)")
             existing = target.get(part)
             if existing is not None and not isinstance(existing, Mapping):
                 message = f"expected a mapping of keys, got {_describe(existing)}"
-                raise ConfigError(source, ".".join(parts[: depth + 1]), message)
+                raise ConfigError(source, _one_line(".".join(parts[: depth + 1])), message)
             target[part] = dict(existing or {})
             target, model = target[part], section
         if parts[-1] not in tree.keys(model):
             message = _unknown_key(tree, parts[-1], model, tuple(parts[:-1]))
-            raise ConfigError(source, str(dotted), f"{message} (in overrides)")
+            raise ConfigError(source, shown, f"{message} (in overrides)")
         if str(dotted) == "data" and isinstance(value, (str, Path)) and value:
             value = Path(value).expanduser().absolute()  # typed on a command line: relative to the working directory
         target[parts[-1]] = copy.deepcopy(value)

@@ -15,16 +15,17 @@ W x H frames, all float64:
 - points: X, 8 n D, held for the whole run;
 - history: 8 T K (D^2 + D + 1);
 - the largest of three phases:
-  sampling 8 n (3 D + 1) (labels, normals, jitter);
+  sampling 8 n (3 D + 1) (labels, normals, jitter; more than reading a .npy);
   EM 8 n (Q + 2 D + 2) with Q = 1 + D + D (D + 1) / 2 quadratic features
   (D <= 6), else 8 n (K + 3 D + 2) (responsibilities, centred points);
-  rendering 8 n (2 K + D + 8) (responsibilities and colours of every point,
+  drawing 8 n (2 K + D + 8) (responsibilities and colours of every point,
   the scatter's copies) plus 70 bytes per frame pixel (canvas, background,
   RGB frame, the writer's palette sample frames and indices) plus the GIF
   writer's 32 MiB colour cache.
 
-Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600,
-1.14 GB (estimate 1.28 GB); 1000 points at 4096 x 4096, 1.31 GB (1.40 GB).
+Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600
+drawn as a density raster, 0.90 GB (estimate 1.29 GB), as a scatter 1.14 GB;
+1000 points at 4096 x 4096, 0.93 GB as GIF, 1.15 GB as WebP (estimate 1.40 GB).
 Available memory is MemAvailable from /proc/meminfo (else the free physical
 pages), lowered to what a cgroup memory limit leaves, when there is one.
 """
@@ -93,7 +94,7 @@ def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | Non
         n_samples = cfg.samples
     if n_features is None:
         n_features = truth.n_features if truth is not None else 1
-    tween = int(getattr(cfg.render, "tween", 0))
+    tween = cfg.render.tween
     return Workload(
         n_samples=n_samples,
         n_features=n_features,
@@ -192,7 +193,7 @@ def check_workload(cfg: Config, work: Workload, *, render: bool = True) -> None:
 
 
 def _check_frames(cfg: Config, work: Workload) -> None:
-    tween = int(getattr(cfg.render, "tween", 0))
+    tween = cfg.render.tween
     if work.n_frames > MAX_FRAMES:
         field = "render.tween" if tween else "iterations"
         frames = f"{work.n_iterations} iterations x (tween {tween} + 1) + 1"

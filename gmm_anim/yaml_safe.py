@@ -278,8 +278,9 @@ def parse_value(text: str, *, source: object, field: str) -> Any:
     ``1e-4`` is a number, tags are refused, duplicate keys are errors; an empty
     text is null. Errors are ``ConfigError(source, field, ...)``.
     """
-    node = _compose(text, source, field, positions=False)
+    shown = _one_line(field)  # a key typed on a command line may hold anything
+    node = _compose(text, source, shown, positions=False)
     if node is None:
         return None
-    _check_expansion(node, source, field)
+    _check_expansion(node, source, shown)
     return _NodeReader(source).read(node, tuple(field.split(".")))

@@ -468,6 +468,8 @@ def test_overrides_are_validated(write_config):
         ("fps", "fps", "unknown key; did you mean 'render.fps'? (in overrides)"),
         ("rendr.fps", "rendr.fps", "unknown key; did you mean 'render'? (in overrides)"),
         ("seed.value", "seed.value", "unknown key (in overrides)"),
+        ("em.\n", "em.\\n", "unknown key; expected one of components, init, init_seed, covariance_type, reg_covar, "
+         "tol, initial (in overrides)"),
         ("source", "source", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
          "iterations, data, em, render (in overrides)"),
         ("", "", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
@@ -574,3 +576,9 @@ def test_fuzz_mutated_seed_config(tmp_path, position, junk, cut):
 def test_message_has_no_newlines_for_multiline_yaml_errors(write_config):
     error = load_error(write_config, "a:\n  - b\n c: d\n")
     assert "\n" not in str(error) and re.match(r"line \d+, column \d+: ", error.message)
+
+
+def test_parse_value_errors_stay_one_line_whatever_the_key():
+    with pytest.raises(ConfigError) as caught:
+        parse_value("[1", source="--set", field="render.\nfps")
+    assert caught.value.field == "render.\\nfps" and "\n" not in str(caught.value)

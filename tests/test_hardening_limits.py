@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -35,27 +34,23 @@ def memory(monkeypatch):
     return set_available
 
 
-def with_tween(cfg, tween: int):
-    """The config with render.tween set, whether or not RenderConfig has the key yet."""
-    render = SimpleNamespace(**{**dict(cfg.render), "tween": tween})
-    return cfg.model_copy(update={"render": render})
-
-
 # ---------------------------------------------------------------------------
 # Frames and pixels
 
 
 def test_frames_are_iterations_times_tween_plus_one(write_config):
-    cfg = load_config(write_config(TRUTH + "iterations: 40\n"))
-    assert limits.workload(cfg).n_frames == 41
-    assert limits.workload(with_tween(cfg, 3)).n_frames == 40 * 4 + 1
+    from gmm_anim.render import count_frames
+
+    path = write_config(TRUTH + "iterations: 4\nsamples: 50\n")
+    assert limits.workload(load_config(path)).n_frames == 5
+    cfg = load_config(path, {"render.tween": 3})
+    X, _ = pipeline.sample(cfg)
+    assert limits.workload(cfg).n_frames == 4 * 4 + 1 == count_frames(pipeline.fit(X, cfg), cfg.render)
 
 
 def test_too_many_frames_names_tween(write_config):
-    cfg = with_tween(load_config(write_config(TRUTH + "iterations: 10000\n")), 1)
-    with pytest.raises(ConfigError) as caught:
-        limits.check_workload(cfg, limits.workload(cfg))
-    assert (caught.value.field, caught.value.message) == (
+    error = refusal(write_config(TRUTH + "iterations: 10000\nrender: {tween: 1}\n"))
+    assert (error.field, error.message) == (
         "render.tween",
         "expected at most 20000 frames, got 20001 (10000 iterations x (tween 1 + 1) + 1); lower render.tween",
     )
