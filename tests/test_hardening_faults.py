@@ -172,13 +172,19 @@ def small_disk(folder):
         subprocess.run(["umount", str(disk)], check=True)
 
 
-def test_a_full_disk_leaves_the_previous_output(folder, small_disk):
-    output = small_disk / "previous.gif"
-    output.write_bytes(PREVIOUS)
+@pytest.mark.parametrize("name", ["previous.gif", "previous.webp", "previous.mp4", "frames"])
+def test_a_full_disk_leaves_the_previous_output(folder, small_disk, name):
+    output = small_disk / name
+    if name == "frames":
+        output.mkdir()
+        (output / "frame_0000.png").write_bytes(PREVIOUS)
+    else:
+        output.write_bytes(PREVIOUS)
     exit_code, stderr = run(["render", "larger.yaml", "-o", str(output)], folder)
     assert exit_code == 1
-    assert only_line(stderr) == f"Error: cannot write {output}: No space left on device"
-    assert output.read_bytes() == PREVIOUS
+    line = only_line(stderr)  # ffmpeg's own last line for MP4
+    assert line.startswith(f"Error: cannot write {output}: ") and line.endswith("No space left on device"), line
+    assert (output / "frame_0000.png" if name == "frames" else output).read_bytes() == PREVIOUS
     assert list(small_disk.iterdir()) == [output]
 
 
