@@ -143,9 +143,9 @@ def span_limits(low: np.ndarray, high: np.ndarray) -> np.ndarray:
 def weighted_densities(x: np.ndarray, weights: np.ndarray, means: np.ndarray, variances: np.ndarray) -> np.ndarray:
     """pi_k N(x | mu_k, sigma_k^2) for each component at each x.
 
-    x : (m,); weights, means, variances : (K,)
-    Returns an array of shape (K, m).
+    x : (m,); weights, means, variances : (..., K), e.g. (K,) or one row per snapshot
+    Returns an array of shape (..., K, m).
     """
-    variances = np.clip(variances, np.finfo(np.float64).tiny, None)
-    z = (x[None, :] - means[:, None]) ** 2 / variances[:, None]
-    return weights[:, None] * np.exp(-0.5 * z) / np.sqrt(2 * np.pi * variances[:, None])
+    variances = np.clip(variances, np.finfo(np.float64).tiny, None)[..., None]
+    z = (x - means[..., None]) ** 2 / variances
+    return weights[..., None] * np.exp(-0.5 * z) / np.sqrt(2 * np.pi * variances)

@@ -102,7 +102,15 @@ class FrameLayout:
     # -- legend --------------------------------------------------------------
 
     def add_legend(self, handles: list, labels: list[str], title: str | None) -> Legend | None:
-        """A frameless figure legend on the side that leaves the main axes the most room."""
+        """A frameless figure legend on the side that leaves the main axes the most room.
+
+        Without a panel and with equal aspect the room is estimated from the
+        legend's size alone (a layout pass costs as much as several frames);
+        otherwise both sides are laid out and compared.
+        """
+        if self.panel is None and self.equal_aspect:
+            self.legend = self._place_legend(handles, labels, title, self._estimated_side(handles, labels, title))
+            return self.legend
         best: tuple[float, str] | None = None
         for side in ("right", "below"):
             legend = self._place_legend(handles, labels, title, side)
@@ -113,6 +121,26 @@ class FrameLayout:
                 best = (room, side)
         self.legend = self._place_legend(handles, labels, title, best[1] if best else "below")
         return self.legend
+
+    def _estimated_side(self, handles: list, labels: list[str], title: str | None) -> str:
+        """The side leaving the equal-aspect main axes more pixels per data unit, by the legends' sizes.
+
+        Tick labels and the title take about the same room either way, so
+        they are counted once, at a typical size.
+        """
+        renderer = self.canvas.get_renderer()
+        sizes = {}
+        for side in ("right", "below"):
+            legend = self._place_legend(handles, labels, title, side)
+            sizes[side] = legend.get_window_extent(renderer)
+            legend.remove()
+        decoration = 40 * self.font  # pixels of tick labels (and title) along each direction
+        width, height = self.width - decoration, self.height - decoration
+        room = {
+            "right": min((width - sizes["right"].width) / self._data_aspect, height),
+            "below": min(width / self._data_aspect, height - sizes["below"].height),
+        }
+        return max(room, key=room.get)
 
     def _place_legend(self, handles: list, labels: list[str], title: str | None, side: str) -> Legend:
         from matplotlib.legend_handler import HandlerTuple

@@ -79,44 +79,24 @@ class LineView:
 
     def _highest_curve(self, history: History) -> float:
         """The highest mixture density of any frame, sampled between iterations too."""
-        highest = 0.0
-        if self.truth is not None:
-            highest = float(_densities(self.grid, self.truth).max())
-        steps = np.arange(len(history))
+        highest = 0.0 if self.truth is None else float(_densities(self.grid, self.truth).sum(axis=0).max())
+        weights, means, variances = history.weights, history.means[..., 0], history.covariances[..., 0, 0]
         for fraction in LIMIT_FRACTIONS:
-            start = steps if fraction == 0 else steps[:-1]
-            for chunk in np.array_split(start, max(1, len(start) // 256)):
-                if len(chunk) == 0:
-                    continue
-                weights, means, covariances = (
-                    (1 - fraction) * getattr(history, name)[chunk]
-                    + fraction * getattr(history, name)[np.minimum(chunk + 1, len(history) - 1)]
-                    for name in ("weights", "means", "covariances")
-                )
-                z = (self.grid[None, None, :] - means[..., 0, None]) ** 2 / covariances[..., 0, 0, None]
-                curves = weights[..., None] * np.exp(-0.5 * z) / np.sqrt(2 * np.pi * covariances[..., 0, 0, None])
-                highest = max(highest, float(curves.sum(axis=1).max()))
+            starts = np.arange(len(history) - (1 if fraction > 0 else 0))
+            # a few hundred snapshots at a time keep the (snapshots, K, CURVE_POINTS) block small
+            for steps in np.array_split(starts, max(1, len(starts) // 256)) if len(starts) else []:
+                ends = np.minimum(steps + 1, len(history) - 1)
+                between = [(1 - fraction) * a[steps] + fraction * a[ends] for a in (weights, means, variances)]
+                highest = max(highest, float(weighted_densities(self.grid, *between).sum(axis=-2).max()))
         return highest
 
     # -- artists ---------------------------------------------------------------
 
     def draw_on(self, axes: Axes, *, label_features: bool) -> None:
         """Create every artist on ``axes`` and set its limits; the changing ones are animated."""
-        from matplotlib.ticker import FixedLocator, MaxNLocator
-
         self.axes = axes
+        self._draw_static(axes, label_features)
         theme, scale = self.look.theme, self.look.scale
-        axes.set_xlim(*self.x_limits)
-        axes.set_ylim(-RUG_BAND * self.top, self.top)
-        axes.set_autoscale_on(False)
-        # density ticks from zero up: the strip below zero holds the rug
-        ticks = MaxNLocator(nbins=5).tick_values(0.0, self.top)
-        axes.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= 0) & (ticks <= self.top)]))
-        axes.set_ylabel("density")
-        if label_features:
-            axes.set_xlabel("feature 0")
-        axes.stairs(self.histogram, self.edges, fill=True, color=theme.histogram, zorder=1)
-        axes.axhline(0.0, color=theme.histogram, linewidth=max(1, round(scale)) * 0.72, zorder=1)
         self.rug, self.raster = None, None
         if self.use_raster:
             self.raster = axes.imshow(
@@ -150,6 +130,23 @@ class LineView:
         if self.truth is not None:
             for curve, density in zip(self.truth_curves, _densities(self.grid, self.truth)):
                 curve.set_ydata(density)
+
+    def _draw_static(self, axes: Axes, label_features: bool) -> None:
+        """Limits, ticks, labels, the histogram and the zero line."""
+        from matplotlib.ticker import FixedLocator, MaxNLocator
+
+        axes.set_xlim(*self.x_limits)
+        axes.set_ylim(-RUG_BAND * self.top, self.top)
+        axes.set_autoscale_on(False)
+        # density ticks from zero up: the strip below zero holds the rug
+        ticks = MaxNLocator(nbins=5).tick_values(0.0, self.top)
+        axes.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= 0) & (ticks <= self.top)]))
+        axes.set_ylabel("density")
+        if label_features:
+            axes.set_xlabel("feature 0")
+        theme = self.look.theme
+        axes.stairs(self.histogram, self.edges, fill=True, color=theme.histogram, zorder=1)
+        axes.axhline(0.0, color=theme.histogram, linewidth=max(1, round(self.look.scale)) * 0.72, zorder=1)
 
     def _strip_extent(self) -> tuple[float, float, float, float]:
         return (*self.x_limits, -0.8 * RUG_BAND * self.top, -0.2 * RUG_BAND * self.top)

@@ -221,18 +221,20 @@ def count_frames(history: History, options: RenderConfig) -> int:
 def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     """The colours the GIF palette must contain exactly, as bytes.
 
-    The theme's background, foreground, truth and histogram colours, and each
-    component colour at each sigma level.
+    The theme's background, foreground, truth and (one feature) histogram
+    colours, and each component colour at each sigma level.
 
     Returns an array of shape (n_colours, 3), dtype uint8, without repeats.
     """
     theme = THEMES[options.theme]
     colours = component_colours(history.weights.shape[1], options.palette)
-    levels = level_colours(colours, len(_sigma_levels(options)), theme.background)
+    one_feature = history.means.shape[2] == 1
+    # one feature draws curves, no sigma levels
+    levels = level_colours(colours, 1 if one_feature else len(_sigma_levels(options)), theme.background)
     parts = [np.array([theme.background, theme.foreground]), levels.reshape(-1, 3)]
     if options.truth:
         parts.append(np.array([theme.truth]))
-    if history.means.shape[2] == 1:
+    if one_feature:
         parts.append(np.array([theme.histogram]))
     return to_bytes(np.concatenate(parts))
 

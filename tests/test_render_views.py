@@ -305,3 +305,22 @@ def test_any_aspect_ratio_fits_the_frame(truth: Mixture, width: int, height: int
         assert not any(legend.overlaps(box) for box in boxes)
     if len(boxes) == 2:
         assert not boxes[0].overlaps(boxes[1])
+
+
+@pytest.mark.parametrize("truth", [TRUTH, ONE_D])
+def test_a_run_of_no_iterations_is_one_frame(truth: Mixture) -> None:
+    history = make_history(truth, n_iterations=0)
+    opts = options(loglik=True, tween=3)
+    frames = list(render_frames(make_points(truth), converged(history), opts, truth=truth))
+    assert count_frames(history, opts) == len(frames) == 1
+
+
+def test_an_unmatched_true_component_keeps_the_truth_colour() -> None:
+    fitted = Mixture(TRUTH.weights[:2] / TRUTH.weights[:2].sum(), TRUTH.means[:2], TRUTH.covariances[:2])
+    history = make_history(fitted)
+    renderer = FrameRenderer(make_points(), history, options(), truth=TRUTH)
+    renderer.draw(len(history) - 1)
+    colours = [row[0].get_edgecolor()[:3] for row in renderer.view.truth_ellipses]
+    np.testing.assert_array_equal(colours[0], renderer.colours[0])
+    np.testing.assert_array_equal(colours[1], renderer.colours[1])
+    np.testing.assert_array_equal(colours[2], THEMES["light"].truth)
