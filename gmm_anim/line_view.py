@@ -125,7 +125,7 @@ class LineView:
         ]
         self.means = axes.scatter(
             self._first.means[:, 0], np.zeros(len(self._first.means)), marker="X", s=MEAN_MARKER_AREA * scale**2,
-            c=self.look.colours, edgecolors=theme.foreground, linewidths=scale, zorder=5, animated=True,
+            c=self.look.colours, edgecolors=theme.marker_edge, linewidths=scale, zorder=5, animated=True,
         )
         if self.truth is not None:
             for curve, density in zip(self.truth_curves, _densities(self.grid, self.truth)):
@@ -201,7 +201,7 @@ class LineView:
             labels.append("true")
         others.append(
             Line2D([], [], linestyle="none", marker="X", markersize=np.sqrt(MEAN_MARKER_AREA) * scale,
-                   markerfacecolor=theme.background, markeredgecolor=theme.foreground, markeredgewidth=scale)
+                   markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
         )
         labels.append("mean")
         return components, others, labels, None

@@ -121,7 +121,7 @@ class PlaneView:
         first_means, _ = plane(self._first.means, self._first.covariances, self.dims)
         self.means = axes.scatter(
             first_means[:, 0], first_means[:, 1], marker="X", s=MEAN_MARKER_AREA * scale**2, c=self.look.colours,
-            edgecolors=self.look.theme.foreground, linewidths=scale, zorder=5, animated=True,
+            edgecolors=self.look.theme.marker_edge, linewidths=scale, zorder=5, animated=True,
         )
         if self.truth is not None:
             self._place(self.truth_ellipses, self.truth)
@@ -183,7 +183,7 @@ class PlaneView:
             labels.append("true")
         others.append(
             Line2D([], [], linestyle="none", marker="X", markersize=np.sqrt(MEAN_MARKER_AREA) * scale,
-                   markerfacecolor=theme.background, markeredgecolor=theme.foreground, markeredgewidth=scale)
+                   markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
         )
         labels.append("mean")
         sigmas = ", ".join(f"{level:g}σ" for level in self.look.levels)

@@ -221,8 +221,8 @@ def count_frames(history: History, options: RenderConfig) -> int:
 def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     """The colours the GIF palette must contain exactly, as bytes.
 
-    The theme's background, foreground, truth and (one feature) histogram
-    colours, and each component colour at each sigma level.
+    The theme's background, foreground, mean-marker outline, truth and (one
+    feature) histogram colours, and each component colour at each sigma level.
 
     Returns an array of shape (n_colours, 3), dtype uint8, without repeats.
     """
@@ -231,7 +231,7 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     one_feature = history.means.shape[2] == 1
     # one feature draws curves, no sigma levels
     levels = level_colours(colours, 1 if one_feature else len(_sigma_levels(options)), theme.background)
-    parts = [np.array([theme.background, theme.foreground]), levels.reshape(-1, 3)]
+    parts = [np.array([theme.background, theme.foreground, theme.marker_edge]), levels.reshape(-1, 3)]
     if options.truth:
         parts.append(np.array([theme.truth]))
     if one_feature:

@@ -54,6 +54,10 @@ class Theme:
     foreground : text, ticks, spines, the mixture curve, the outline of the mean markers
     truth : the true components before the fit has finished
     histogram : the bars of the 1-D view
+    marker_edge : the outline of the mean markers, which sets them apart from
+        their own component's points (dark on both themes: a light outline on
+        the dark theme would outshine the marker's colour; there it is the
+        background, cut out around the marker)
     """
 
     name: str
@@ -61,11 +65,16 @@ class Theme:
     foreground: tuple[float, float, float]
     truth: tuple[float, float, float]
     histogram: tuple[float, float, float]
+    marker_edge: tuple[float, float, float]
 
 
 THEMES = {
-    "light": Theme("light", hex_bytes("ffffff"), hex_bytes("000000"), hex_bytes("404040"), hex_bytes("dadada")),
-    "dark": Theme("dark", hex_bytes("181818"), hex_bytes("e8e8e8"), hex_bytes("a8a8a8"), hex_bytes("3c3c3c")),
+    "light": Theme(
+        "light", hex_bytes("ffffff"), hex_bytes("000000"), hex_bytes("404040"), hex_bytes("dadada"), hex_bytes("000000")
+    ),
+    "dark": Theme(
+        "dark", hex_bytes("181818"), hex_bytes("e8e8e8"), hex_bytes("a8a8a8"), hex_bytes("3c3c3c"), hex_bytes("181818")
+    ),
 }
 
 
