@@ -27,7 +27,7 @@ Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600
 drawn as a density raster, 0.90 GB (estimate 1.29 GB), as a scatter 1.14 GB;
 1000 points at 4096 x 4096, 0.93 GB as GIF, 1.15 GB as WebP (estimate 1.40 GB).
 Available memory is MemAvailable from /proc/meminfo (else the free physical
-pages), lowered to what a cgroup memory limit leaves, when there is one.
+pages), lowered to what the process's cgroup memory limit leaves, if any.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 MAX_SAMPLES = 10_000_000  # as the config's `samples`; applies to data files too
-# 10,000 iterations (the config's limit) fit once; more only through tweens.
+# The config allows 10,000 iterations (10,001 frames); tweens may multiply that.
 MAX_FRAMES = 20_000
 # Drawing and encoding run at about 30 million pixels a second on one core:
 # this bounds a render to roughly ten minutes (4096 x 4096 x 1192 frames).
@@ -146,15 +146,34 @@ def _meminfo_available() -> int | None:
         return None
 
 
+# The memory limit and usage files of cgroup v2 and v1, under their usual mount points.
+_PROC_CGROUP = Path("/proc/self/cgroup")
+_CGROUP_FILES = {
+    "": (Path("/sys/fs/cgroup"), "memory.max", "memory.current"),
+    "memory": (Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes", "memory.usage_in_bytes"),
+}
+
+
 def _cgroup_available() -> int | None:
-    """What a cgroup v2 memory limit leaves (memory.max - memory.current), or None."""
-    folder = Path("/sys/fs/cgroup")
+    """What this process's cgroup memory limit leaves (limit - usage), or None without a limit."""
     try:
-        limit = (folder / "memory.max").read_text().strip()
-        used = int((folder / "memory.current").read_text())
-    except (OSError, ValueError):
+        groups = _PROC_CGROUP.read_text().splitlines()
+    except OSError:
         return None
-    return None if limit == "max" or not limit.isdigit() else max(int(limit) - used, 0)
+    left = []
+    for line in groups:
+        _, controllers, group = line.split(":", 2)
+        for controller in set(controllers.split(",")) & set(_CGROUP_FILES):
+            mount, limit_name, usage_name = _CGROUP_FILES[controller]
+            folder = mount / group.lstrip("/")
+            try:
+                limit = (folder / limit_name).read_text().strip()
+                usage = int((folder / usage_name).read_text())
+            except (OSError, ValueError):
+                continue  # not mounted there, or a namespace that hides the group
+            if limit.isdigit() and int(limit) < 2**60:  # "max" or a huge v1 number: no limit
+                left.append(max(int(limit) - usage, 0))
+    return min(left, default=None)
 
 
 def available_memory() -> int | None:

@@ -133,6 +133,27 @@ def test_memory_message_lists_the_parts_largest_first(write_config, memory):
     )
 
 
+def test_a_cgroup_limit_lowers_the_available_memory(tmp_path, monkeypatch):
+    (tmp_path / "cgroup").write_text("4:memory:/job\n0::/job\n")
+    v2, v1 = tmp_path / "v2", tmp_path / "v1"
+    for folder, limit, usage, limit_name, usage_name in [
+        (v2, "3000000", "1000000", "memory.max", "memory.current"),
+        (v1, "9223372036854771712", "5", "memory.limit_in_bytes", "memory.usage_in_bytes"),  # v1's "no limit"
+    ]:
+        (folder / "job").mkdir(parents=True)
+        (folder / "job" / limit_name).write_text(limit + "\n")
+        (folder / "job" / usage_name).write_text(usage + "\n")
+    monkeypatch.setattr(limits, "_meminfo_available", lambda: 10**12)
+    monkeypatch.setattr(limits, "_PROC_CGROUP", tmp_path / "cgroup")
+    monkeypatch.setattr(limits, "_CGROUP_FILES", {
+        "": (v2, "memory.max", "memory.current"),
+        "memory": (v1, "memory.limit_in_bytes", "memory.usage_in_bytes"),
+    })
+    assert limits.available_memory() == 2_000_000
+    (v2 / "job" / "memory.max").write_text("max\n")
+    assert limits.available_memory() == 10**12
+
+
 def test_unknown_available_memory_checks_the_rest(write_config, memory):
     memory(None)
     pipeline.load_config(write_config(TRUTH + "samples: 10000000\n"))
