@@ -110,12 +110,11 @@ class PlaneView:
         n_true = 0 if self.truth is None else self.truth.n_components
         truth_outlines = self.look.truth_outlines(final=False)
         self.truth_ellipses = [
-            [outline(truth_outlines[l, j], linewidth=1.2 * scale, linestyle="--", zorder=3.5)
-             for l in range(len(self.look.levels))]
+            [outline(colour, linewidth=1.2 * scale, linestyle="--", zorder=3.5) for colour in truth_outlines[:, j]]
             for j in range(n_true)
         ]
         self.ellipses = [
-            [outline(self.look.outlines[l, k], linewidth=2 * scale, zorder=4) for l in range(len(self.look.levels))]
+            [outline(colour, linewidth=2 * scale, zorder=4) for colour in self.look.outlines[:, k]]
             for k in range(len(self.look.colours))
         ]
         first_means, _ = plane(self._first.means, self._first.covariances, self.dims)
@@ -156,15 +155,15 @@ class PlaneView:
         self.means.set_offsets(means)
         truth_outlines = self.look.truth_outlines(final)
         for j, row in enumerate(self.truth_ellipses):
-            for l, ellipse in enumerate(row):
-                ellipse.set_edgecolor(truth_outlines[l, j])
+            for ellipse, colour in zip(row, truth_outlines[:, j]):
+                ellipse.set_edgecolor(colour)
 
     def _place(self, ellipses: list[list[Ellipse]], mixture: Mixture) -> None:
         means, covariances = plane(mixture.means, mixture.covariances, self.dims)
-        for l, level in enumerate(self.look.levels):
+        for index, level in enumerate(self.look.levels):
             widths, heights, angles = ellipse_geometry(covariances, level)
             for k, row in enumerate(ellipses):
-                row[l].set(center=means[k], width=widths[k], height=heights[k], angle=angles[k])
+                row[index].set(center=means[k], width=widths[k], height=heights[k], angle=angles[k])
 
     # -- legend ----------------------------------------------------------------
 

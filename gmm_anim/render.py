@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
     from .config import RenderConfig
+    from .panels import LogLikelihoodPanel
 
 __all__ = ["FrameRenderer", "check_options", "count_frames", "key_colours", "render_frames"]
 
@@ -111,9 +112,9 @@ class FrameRenderer:
         self.view.draw_on(self.axes, label_features=n_features > 2 or tuple(options.dims) != (0, 1))
         self.panel = self._add_panel() if options.loglik else None
         self.title = self.layout.add_title(self._widest_titles())
-        self.legend = self._add_legend()
+        self._add_legend()
         self.layout.settle()
-        self.legend = self.layout.legend
+        self.legend = self.layout.legend  # None when the frame was too small for it
         self.view.after_layout()
         if self.panel is not None:
             self.panel.fit_note()
@@ -148,20 +149,19 @@ class FrameRenderer:
             return "right" if width > height else "below"
         return "right" if self.view.data_aspect < 1 else "below"
 
-    def _add_panel(self):
+    def _add_panel(self) -> LogLikelihoodPanel:
         from .panels import LogLikelihoodPanel
 
-        self.layout.style_axes(self.layout.panel)
         return LogLikelihoodPanel(
             self.layout.panel, self._history.log_likelihood, len(self._X), converged=self._history.converged,
             theme=self.look.theme, scale=self.look.scale,
         )
 
-    def _add_legend(self) -> Legend | None:
+    def _add_legend(self) -> None:
+        """Entries: each component with its weight (digits are equally wide, so any weight fits), then the rest."""
         components, others, labels, title = self.view.legend_entries()
         weights = [self._weight_label(k, w) for k, w in enumerate(self._history.weights[0])]
-        legend = self.layout.add_legend([*components, *others], [*weights, *labels], title)
-        return legend
+        self.layout.add_legend([*components, *others], [*weights, *labels], title)
 
     @staticmethod
     def _weight_label(k: int, weight: float) -> str:

@@ -212,7 +212,8 @@ def test_limits_are_fixed_and_contain_every_mean_and_ellipse() -> None:
         renderer.draw(i)
         assert (renderer.axes.get_xlim(), renderer.axes.get_ylim()) == limits
         assert renderer.axes.get_position().bounds == position
-        for ellipse in [e for rows in (renderer.view.ellipses, renderer.view.truth_ellipses) for row in rows for e in row]:
+        drawn = [e for rows in (renderer.view.ellipses, renderer.view.truth_ellipses) for row in rows for e in row]
+        for ellipse in drawn:
             centre_x, centre_y = ellipse.get_center()
             angle = np.radians(ellipse.get_angle())
             a, b = ellipse.get_width() / 2, ellipse.get_height() / 2
@@ -255,11 +256,13 @@ def test_title_is_formatted_per_frame() -> None:
 
 
 def test_legend_names_weights_truth_and_mean_under_the_sigma_levels() -> None:
-    renderer = FrameRenderer(make_points(), make_history(), options(width=600, height=600, sigmas=(2.0, 1.0)), truth=TRUTH)
+    opts = options(width=600, height=600, sigmas=(2.0, 1.0))
+    renderer = FrameRenderer(make_points(), make_history(), opts, truth=TRUTH)
     labels = [text.get_text() for text in renderer.legend.get_texts()]
     assert sorted(labels) == sorted(["π₁ = 0.40", "π₂ = 0.35", "π₃ = 0.25", "true", "mean"])
     assert renderer.legend.get_title().get_text() == "ellipses: 1σ, 2σ"
-    without_truth = FrameRenderer(make_points(), make_history(), options(width=600, height=600, truth=False), truth=TRUTH)
+    opts = options(width=600, height=600, truth=False)
+    without_truth = FrameRenderer(make_points(), make_history(), opts, truth=TRUTH)
     assert without_truth.view.truth_ellipses == []
     assert "true" not in [text.get_text() for text in without_truth.legend.get_texts()]
 
@@ -271,7 +274,8 @@ def test_legend_weights_follow_the_frame() -> None:
     renderer = FrameRenderer(make_points(), history, options(width=600, height=600))
     for i in (0, 1, 4):
         renderer.draw(i)
-        assert [text.get_text() for text in renderer.weight_texts] == [f"π{s} = {w:.2f}" for s, w in zip("₁₂₃", weights[i])]
+        expected = [f"π{s} = {w:.2f}" for s, w in zip("₁₂₃", weights[i])]
+        assert [text.get_text() for text in renderer.weight_texts] == expected
     assert renderer.weight_texts[2] in renderer.animated_artists  # blitted, not baked into the background
 
 

@@ -67,7 +67,10 @@ def test_dims_may_name_any_two_features(write_config) -> None:
         ("palette: [red, green, notacolour]", "render.palette[2]", f"{COLOUR}, got the string 'notacolour'"),
         ("palette: [red, green, [1, 0, 2]]", "render.palette[2]", f"{COLOUR}, got a list of 3 items"),
         ("palette: [red, green, 5]", "render.palette[2]", f"{COLOUR}, got 5"),
-        ("palette: [red, green, none]", "render.palette[2]", f"{COLOUR} that is not fully transparent, got the string 'none'"),
+        (
+            "palette: [red, green, none]", "render.palette[2]",
+            f"{COLOUR} that is not fully transparent, got the string 'none'",
+        ),
         ("palette: [red, green]", "render.palette", "expected at least 3 colours (one per component), got 2"),
         (
             "palette: [red, '#ff0000', blue]", "render.palette[1]",
@@ -75,7 +78,8 @@ def test_dims_may_name_any_two_features(write_config) -> None:
         ),
         (
             "palette: viridis", "render.palette",
-            "expected 'tab10', 'okabe-ito' or a list of matplotlib colours (one per component), got the string 'viridis'",
+            "expected 'tab10', 'okabe-ito' or a list of matplotlib colours (one per component), "
+            "got the string 'viridis'",
         ),
         (
             "dims: [0, 2]", "render.dims",
@@ -110,6 +114,9 @@ def test_overrides_are_checked_like_the_file(write_config) -> None:
 def test_validating_a_config_without_a_palette_list_does_not_import_matplotlib(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(TWO_D + "  theme: dark\n  palette: okabe-ito\n  loglik: true\n")
-    script = f"import sys; from gmm_anim.config import load_config; load_config({str(path)!r}); print('matplotlib' in sys.modules)"
+    script = (
+        f"import sys; from gmm_anim.config import load_config; load_config({str(path)!r}); "
+        "print('matplotlib' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -71,7 +71,9 @@ def test_many_points_render_as_a_raster_coloured_by_the_blend() -> None:
     rows, cols = view._density.shape
     (x0, x1), (y0, y1) = renderer.axes.get_xlim(), renderer.axes.get_ylim()
     filled = np.argwhere(view._density.counts > 0)
-    centres = np.column_stack([(filled[:, 1] + 0.5) / cols * (x1 - x0) + x0, (filled[:, 0] + 0.5) / rows * (y1 - y0) + y0])
+    centres = np.column_stack(
+        [(filled[:, 1] + 0.5) / cols * (x1 - x0) + x0, (filled[:, 0] + 0.5) / rows * (y1 - y0) + y0]
+    )
     pixels = renderer.axes.transData.transform(centres)
     on_screen = frame[(240 - pixels[:, 1]).astype(int), pixels[:, 0].astype(int)]
     matches = (on_screen == image[filled[:, 0], filled[:, 1], :3]).all(axis=1)

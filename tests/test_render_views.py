@@ -262,7 +262,8 @@ def test_palettes_give_exact_byte_colours() -> None:
     many = component_colours(9, "okabe-ito")  # more components than the palette: distinct hues
     assert len({tuple(c) for c in many}) == 9
     renderer = FrameRenderer(make_points(), make_history(), options(palette=("#102030", "#a0b0c0", "#ff00ff")))
-    np.testing.assert_array_equal(renderer.view.means.get_facecolors()[:, :3] * 255, [[16, 32, 48], [160, 176, 192], [255, 0, 255]])
+    faces = renderer.view.means.get_facecolors()[:, :3] * 255
+    np.testing.assert_array_equal(faces, [[16, 32, 48], [160, 176, 192], [255, 0, 255]])
 
 
 # ---------------------------------------------------------------------------
@@ -278,7 +279,9 @@ def reaching_outside(renderer: FrameRenderer) -> list[str]:
     boxes["title"] = renderer.title.get_window_extent(drawer)
     if renderer.legend is not None:
         boxes["legend"] = renderer.legend.get_window_extent(drawer)
-    return [name for name, box in boxes.items() if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1]
+    return [
+        name for name, box in boxes.items() if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1
+    ]
 
 
 @pytest.mark.parametrize(
@@ -295,7 +298,8 @@ def reaching_outside(renderer: FrameRenderer) -> list[str]:
 )
 def test_any_aspect_ratio_fits_the_frame(truth: Mixture, width: int, height: int, loglik: bool) -> None:
     history = make_history(truth)
-    renderer = FrameRenderer(make_points(truth), history, options(width=width, height=height, loglik=loglik), truth=truth)
+    opts = options(width=width, height=height, loglik=loglik)
+    renderer = FrameRenderer(make_points(truth), history, opts, truth=truth)
     frame = renderer.draw(len(history) - 1)
     assert frame.shape == (height, width, 3)
     assert reaching_outside(renderer) == []
