@@ -10,7 +10,7 @@ frames), its measurements in that module's docstring.
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
 chroma smeared around dots and lines), lossy 80 464 KiB (2.01), palette
-frames lossless 235 KiB (0.237): smallest, and the look of the GIF. libwebp
+frames lossless 235 KiB (0.235): smallest, and the look of the GIF. libwebp
 merges a repeated frame into the one before it (durations add up).
 
 MP4. H.264, yuv420p (odd sizes padded by one edge pixel), CRF 18, converted
