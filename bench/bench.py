@@ -14,7 +14,7 @@ the machine's speed cancels out. Prints:
 BLAS runs on one thread unless ``--blas-threads default``: on a shared
 machine OpenBLAS's threads wait on each other for whole time slices, which
 makes scikit-learn's timings swing by 5x from run to run (ours keep every
-product on one thread anyway; see gmm_anim/em.py).
+product on one thread anyway; see gmm_anim/estep.py).
 """
 
 from __future__ import annotations

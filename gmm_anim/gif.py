@@ -106,7 +106,7 @@ def _nearest_centres(colours: np.ndarray, centres: np.ndarray) -> np.ndarray:
     centres = centres.astype(np.float32)
     labels = np.empty(len(colours), np.intp)
     squared_norms = (centres**2).sum(axis=1)
-    # Blocks whose product stays on one OpenBLAS thread (see gmm_anim.em).
+    # Blocks whose product stays on one OpenBLAS thread (see gmm_anim.estep).
     rows = max(64, _SERIAL_PRODUCT // centres.size)
     for start in range(0, len(colours), rows):
         block = colours[start : start + rows].astype(np.float32)

@@ -15,7 +15,7 @@ __all__ = ["explicit_start", "kmeans_clusters", "random_start"]
 _LLOYD_STEPS = 10
 # Points per block of the nearest-centre search: a (block, K) distance array
 # stays small, and the block's product (m * n * k) below 2**18, which OpenBLAS
-# runs on one thread (see gmm_anim.em).
+# runs on one thread (see gmm_anim.estep).
 _BLOCK_ROWS = 2**14
 _SERIAL_PRODUCT = 2**18
 

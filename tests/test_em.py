@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmm_anim import em
+from gmm_anim import em, estep
 from gmm_anim.em import log_likelihood, responsibilities, run_em
 from gmm_anim.errors import GmmAnimWarning
 from gmm_anim.history import Mixture
@@ -107,8 +107,8 @@ def test_every_iteration_equals_sklearn(dataset: str, covariance_type: str) -> N
 
 
 def test_datasets_cover_both_paths() -> None:
-    assert em._prepare(DATASETS["d3"][0]).features is not None
-    assert em._prepare(DATASETS["d8"][0]).features is None
+    assert estep.prepare(DATASETS["d3"][0]).features is not None
+    assert estep.prepare(DATASETS["d8"][0]).features is None
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -116,7 +116,7 @@ def test_quadratic_and_cholesky_paths_agree(monkeypatch: pytest.MonkeyPatch, cov
     X = blobs(600, 2, 3, seed=5)
     fit = dict(n_components=3, covariance_type=covariance_type, max_iter=6)
     quadratic = run_em(X, rng=np.random.default_rng(0), **fit)
-    monkeypatch.setattr(em, "_EXPANSION_LIMIT", -1.0)  # every step through the Cholesky path
+    monkeypatch.setattr(estep, "_EXPANSION_LIMIT", -1.0)  # every step through the Cholesky path
     cholesky = run_em(X, rng=np.random.default_rng(0), **fit)
     for name in ("weights", "means", "covariances", "log_likelihood"):
         assert_close(getattr(quadratic, name), getattr(cholesky, name), name)
@@ -322,6 +322,18 @@ def test_one_dimensional_data_and_public_evaluators() -> None:
     density = mixture.weights * np.exp(-0.5 * (X - mixture.means[:, 0]) ** 2 / mixture.covariances[:, 0, 0])
     density /= np.sqrt(2 * np.pi * mixture.covariances[:, 0, 0])
     np.testing.assert_allclose(resp, density / density.sum(axis=1, keepdims=True), rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("dataset", ["d3", "d8"])  # the quadratic and the Cholesky path
+def test_responsibilities_for_prepared_points_equal_the_one_off_call(dataset: str) -> None:
+    X = DATASETS[dataset][0].copy()
+    history = run_em(X, n_components=3, rng=np.random.default_rng(0), max_iter=4)
+    responsibilities_of = em.responsibilities_for(X)
+    expected = [responsibilities(X, history[i]) for i in range(len(history))]
+    X[:] = 0.0  # the prepared points are a copy
+    for i, resp in enumerate(expected):
+        np.testing.assert_array_equal(responsibilities_of(history[i]), resp)
+        np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-12)
 
 
 def test_collapse_warns_once_with_advice() -> None:
