@@ -268,7 +268,7 @@ def _delta_tile(indices: np.ndarray, changed: np.ndarray, transparent: int) -> n
     run_starts = np.empty(flat.size, bool)
     run_starts[0] = True
     np.not_equal(flat[1:], flat[:-1], out=run_starts[1:])
-    run_ids = np.cumsum(run_starts) - 1
+    run_ids = np.cumsum(run_starts, dtype=np.int32) - 1
     touched = np.zeros(run_ids[-1] + 1, bool)
     touched[run_ids[flat_changed]] = True
     stored = touched[run_ids]
