@@ -181,10 +181,10 @@ def _ffmpeg_command(executable: str, target: Path, width: int, height: int, fps:
 
 
 def _even(frame: np.ndarray) -> np.ndarray:
-    """Pad an odd height or width by one repeated edge pixel (yuv420p needs even)."""
+    """Contiguous, an odd height or width padded by one repeated edge pixel (yuv420p needs even)."""
     height, width = frame.shape[:2]
     if height % 2 == 0 and width % 2 == 0:
-        return frame
+        return np.ascontiguousarray(frame)  # ffmpeg reads the raw bytes
     return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
 
 
@@ -325,11 +325,15 @@ def _atomic_folder(path: Path) -> Iterator[Path]:
 def _checked_frames(
     frames: Iterable[np.ndarray], n_frames: int, progress: Callable[[int], None] | None
 ) -> Iterator[np.ndarray]:
-    """Yield exactly n_frames same-sized (H, W, 3) uint8 frames, reporting progress."""
+    """Yield exactly n_frames same-sized (H, W, 3) uint8 frames, reporting progress.
+
+    Frames pass as they come, strided or not (the renderer's are RGB views of
+    RGBA pixels): each sink copies them at most once, into the layout it needs.
+    """
     shape = None
     count = 0
     for frame in frames:
-        frame = np.ascontiguousarray(frame)
+        frame = np.asarray(frame)
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"frames must be (H, W, 3) uint8, got {frame.shape} {frame.dtype}")
         if shape is not None and frame.shape != shape:

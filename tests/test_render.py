@@ -46,8 +46,12 @@ def fake_em(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return fake_responsibilities(X, mixture)
 
+    def responsibilities_for(X: np.ndarray):
+        return lambda mixture: responsibilities(X, mixture)
+
     module = types.ModuleType("gmm_anim.em")
     module.responsibilities = responsibilities
+    module.responsibilities_for = responsibilities_for
     monkeypatch.setitem(sys.modules, "gmm_anim.em", module)
     return calls
 
@@ -96,7 +100,9 @@ def test_frames_have_exactly_the_requested_size(width: int, height: int) -> None
     for frame in frames:
         assert frame.shape == (height, width, 3)
         assert frame.dtype == np.uint8
-        assert frame.flags.c_contiguous
+    # each frame owns its pixels: drawing the next one leaves it as it was
+    assert not np.shares_memory(frames[0], frames[-1])
+    np.testing.assert_array_equal(frames[0], next(render_frames(make_points(), history, opts, truth=TRUTH)))
 
 
 def test_render_frames_is_a_generator_that_renders_on_demand(fake_em: list[int]) -> None:

@@ -393,6 +393,23 @@ def test_frames_stream_through_with_progress(tmp_path, name):
     assert max(alive) <= 5
 
 
+def contents(path: Path) -> dict[str, bytes]:
+    """A file's bytes, or a folder's files by name."""
+    if path.is_file():
+        return {"": path.read_bytes()}
+    return {entry: (path / entry).read_bytes() for entry in listing(path)}
+
+
+@pytest.mark.parametrize("name", ["a.gif", "a.mp4", "a.webp", "frames"])
+def test_rgb_views_of_rgba_frames_write_the_same_bytes(tmp_path, name):
+    """The renderer yields RGB views of RGBA pixels; every sink writes them as it writes plain frames."""
+    frames = make_frames(4, height=35, width=47)
+    views = [np.concatenate([f, np.full((35, 47, 1), 7, np.uint8)], axis=-1)[..., :3] for f in frames]
+    plain = write(frames, tmp_path / "plain" / name, key_colours=KEY)
+    viewed = write(views, tmp_path / "views" / name, key_colours=KEY)
+    assert contents(viewed) == contents(plain)
+
+
 def failing_frames(error: BaseException, after: int = 3):
     yield from make_frames(after)
     raise error
