@@ -29,7 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .config_document import ModelTree, apply_overrides, check_finite, check_keys, config_error
 from .field_checks import (
+    MAX_COORDINATE,
     Matrix,
+    _bounded,
     _check_title,
     _covariance,
     _describe,
@@ -229,6 +231,11 @@ class Config(_Section):
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # `render:` with every key commented out
+
+    @field_validator("jitter")
+    @classmethod
+    def _check_jitter(cls, value: float) -> float:
+        return _bounded(value, (), MAX_COORDINATE, "a jitter")
 
     @field_validator("weights", mode="before")
     @classmethod

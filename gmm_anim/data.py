@@ -9,16 +9,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tokenize
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ConfigError
+from .field_checks import MAX_COORDINATE
 
-__all__ = ["load_points", "SUFFIXES"]
+__all__ = ["load_points", "NPY_READ_ERRORS", "SUFFIXES"]
 
 SUFFIXES = (".csv", ".npy")
+# What reading a damaged .npy raises: numpy parses its header as Python source.
+NPY_READ_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError)
 
 
 def load_points(path: Path, *, source: Path) -> np.ndarray:
@@ -61,14 +65,15 @@ def _load_npy(path: Path, source: Path) -> np.ndarray:
     if short is not None:
         raise _error(source, short, path)
     try:
-        array = np.load(path, allow_pickle=False)
-    except ValueError as error:
-        if "allow_pickle" in str(error):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a header written by Python 2: read all the same
+            array = np.load(path, allow_pickle=False)
+    except NPY_READ_ERRORS as error:
+        if isinstance(error, ValueError) and "allow_pickle" in str(error):
             message = "expected a numeric .npy array, got a file numpy could only read with pickle (refused)"
             raise _error(source, message, path) from None
-        raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
-    except (OSError, EOFError) as error:
-        raise _error(source, f"expected a .npy array, got an unreadable file ({error})", path) from None
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise _error(source, f"expected a .npy array, got an unreadable file ({detail})", path) from None
     if not isinstance(array, np.ndarray):  # an .npz archive renamed to .npy
         array.close()
         raise _error(source, "expected a single .npy array, got an .npz archive", path)
@@ -84,6 +89,12 @@ def _load_npy(path: Path, source: Path) -> np.ndarray:
         row, column = bad[0]
         value = points[row, column]
         raise _error(source, f"expected finite numbers, got {value} at row {row + 1}, column {column + 1}", path)
+    bad = np.argwhere(np.abs(points) > MAX_COORDINATE)
+    if len(bad):
+        row, column = bad[0]
+        expected = f"numbers of magnitude at most {MAX_COORDINATE:g}"
+        where = f"row {row + 1}, column {column + 1}"
+        raise _error(source, f"expected {expected}, got {points[row, column]:g} at {where}", path)
     return np.ascontiguousarray(points)
 
 
@@ -94,7 +105,8 @@ def _cut_short(path: Path) -> str | None:
     read is left to ``np.load``, which says what is wrong.
     """
     try:
-        with path.open("rb") as stream:
+        with path.open("rb") as stream, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
             version = np.lib.format.read_magic(stream)
             if version == (1, 0):
                 shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
@@ -102,7 +114,7 @@ def _cut_short(path: Path) -> str | None:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
             offset = stream.tell()
         stored = path.stat().st_size - offset
-    except (OSError, ValueError, EOFError):
+    except NPY_READ_ERRORS:
         return None
     needed = math.prod(shape) * dtype.itemsize
     if dtype.hasobject or stored >= needed:
@@ -135,7 +147,8 @@ def _load_csv(path: Path, source: Path) -> np.ndarray:
                 )
         except ValueError:
             points = None
-        if points is not None and points.shape[1:] == (n_columns,) and len(points) and np.isfinite(points).all():
+        in_range = points is not None and bool(np.all(np.abs(points) <= MAX_COORDINATE))  # False for NaN
+        if in_range and points.shape[1:] == (n_columns,) and len(points):
             return points
     return _parse_csv(lines, path, source)
 
@@ -212,9 +225,12 @@ def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
             if value is None:
                 got = _show(cell) if cell else "an empty cell"
                 raise _error(source, f"expected a number at row {number}, column {column}, got {got}", path)
+            where = f"row {number}, column {column}"
             if not math.isfinite(value):
-                where = f"row {number}, column {column}"
                 raise _error(source, f"expected a finite number at {where}, got {_show(cell)}", path)
+            if abs(value) > MAX_COORDINATE:
+                expected = f"a number of magnitude at most {MAX_COORDINATE:g}"
+                raise _error(source, f"expected {expected} at {where}, got {_show(cell)}", path)
         rows.append(values)  # type: ignore[arg-type]  # every value checked above
     if not rows:
         after = f" after the header (row {header_row})" if header_row else ""

@@ -19,10 +19,15 @@ from pydantic_core import PydanticCustomError
 
 from .yaml_safe import Path_, _describe
 
-__all__ = ["TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Matrix"]
+__all__ = ["MAX_COORDINATE", "MAX_VARIANCE", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Matrix"]
 
 TITLE_FIELDS = ("iteration", "log_likelihood")
 WEIGHT_SUM_TOLERANCE = 1e-6
+# Points stay where EM's sums of squares over ten million points are finite in
+# float64 (EM itself overflows from about 1e155): coordinates up to 1e100,
+# variances up to 1e200 (standard deviations up to 1e100).
+MAX_COORDINATE = 1e100
+MAX_VARIANCE = 1e200
 
 Matrix = list[list[float]]
 
@@ -45,6 +50,12 @@ def _number(value: object, path: Path_, what: str = "a finite number") -> float:
         number = math.inf
     if not math.isfinite(number):
         _fail(path, f"expected {what}, got {_describe(value)}")
+    return number
+
+
+def _bounded(number: float, path: Path_, limit: float, what: str) -> float:
+    if abs(number) > limit:
+        _fail(path, f"expected {what} of magnitude at most {limit:g}, got {number:g}")
     return number
 
 
@@ -80,7 +91,10 @@ def _points(value: object, path: Path_ = (), count: int | None = None) -> list[l
         coordinates = _items(point, (*path, k), "a point: a non-empty list of coordinates")
         if checked and len(coordinates) != len(checked[0]):
             _fail((*path, k), f"expected {len(checked[0])} coordinates (as the first point), got {len(coordinates)}")
-        checked.append([_number(x, (*path, k, i)) for i, x in enumerate(coordinates)])
+        checked.append(
+            [_bounded(_number(x, (*path, k, i)), (*path, k, i), MAX_COORDINATE, "a coordinate")
+             for i, x in enumerate(coordinates)]
+        )
     return checked
 
 
@@ -91,7 +105,8 @@ def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
     if len(rows) != size:
         _fail(path, f"expected a {size}x{size} matrix (the points have {size} coordinates), got {len(rows)} rows")
     matrix = np.array(
-        [[_number(x, (*path, i, j)) for j, x in enumerate(_items(row, (*path, i), f"a row of {size} numbers", size))]
+        [[_bounded(_number(x, (*path, i, j)), (*path, i, j), MAX_VARIANCE, "a covariance entry")
+          for j, x in enumerate(_items(row, (*path, i), f"a row of {size} numbers", size))]
          for i, row in enumerate(rows)]
     )
     asymmetry = np.abs(matrix - matrix.T)
@@ -113,11 +128,15 @@ def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
     return matrix.tolist()
 
 
+def _variance(value: object, path: Path_, what: str = "a variance > 0") -> float:
+    return _bounded(_positive(value, path, what), path, MAX_VARIANCE, "a variance")
+
+
 def _covariance(value: object, path: Path_, size: int | None) -> float | Matrix:
     """One component's covariance: a number v > 0 (v·I) or a D x D matrix."""
     if isinstance(value, (list, tuple)):
         return _matrix(value, path, size)
-    return _positive(value, path, "a number v > 0 (meaning v·I) or a square matrix")
+    return _variance(value, path, "a number v > 0 (meaning v·I) or a square matrix")
 
 
 def _initial_covariances(value: object, covariance_type: str, n_components: int, n_features: int) -> Any:
@@ -128,13 +147,11 @@ def _initial_covariances(value: object, covariance_type: str, n_components: int,
     what = f"a list of {n_components} entries (one per component, covariance_type: {covariance_type})"
     entries = _items(value, path, what, n_components)
     if covariance_type == "spherical":
-        return [_positive(v, (*path, k), "a variance > 0 (covariance_type: spherical)") for k, v in enumerate(entries)]
+        return [_variance(v, (*path, k), "a variance > 0 (covariance_type: spherical)") for k, v in enumerate(entries)]
     if covariance_type == "diag":
         what = f"a list of {n_features} variances (covariance_type: diag)"
         rows = [_items(entry, (*path, k), what, n_features) for k, entry in enumerate(entries)]
-        return [
-            [_positive(v, (*path, k, i), "a variance > 0") for i, v in enumerate(row)] for k, row in enumerate(rows)
-        ]
+        return [[_variance(v, (*path, k, i)) for i, v in enumerate(row)] for k, row in enumerate(rows)]
     return [_covariance(entry, (*path, k), n_features) for k, entry in enumerate(entries)]
 
 

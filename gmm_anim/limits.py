@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .config import Config
+from .data import NPY_READ_ERRORS
 from .errors import ConfigError
 
 __all__ = [
@@ -285,8 +287,10 @@ def data_shape(cfg: Config) -> tuple[int, int] | None:
         )
         raise ConfigError(cfg.source, "data", message)
     try:
-        return _npy_shape(path) if path.suffix.lower() == ".npy" else _csv_shape(path)
-    except (OSError, ValueError, EOFError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # numpy on headers written by Python 2
+            return _npy_shape(path) if path.suffix.lower() == ".npy" else _csv_shape(path)
+    except NPY_READ_ERRORS:
         return None
 
 

@@ -109,7 +109,7 @@ def test_numpy_savetxt_output_loads(tmp_path):
 
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+finite = st.floats(-1e100, 1e100, width=64)  # the coordinates a data file may hold
 
 
 @FUZZ
@@ -240,3 +240,17 @@ def test_npy_that_is_not_npy(tmp_path):
     np.savez(tmp_path / "archive.npz", a=np.zeros(2))
     (tmp_path / "archive.npz").rename(path)
     assert error_for(path) == "expected a single .npy array, got an .npz archive (in p.npy)"
+
+
+@pytest.mark.parametrize("value", [1e101, -2e150, 1.7e308])
+def test_coordinates_past_1e100_are_refused(tmp_path, value):
+    np.save(tmp_path / "p.npy", np.array([[0.0, 1.0], [2.0, value]]))
+    assert error_for(tmp_path / "p.npy") == (
+        f"expected numbers of magnitude at most 1e+100, got {value:g} at row 2, column 2 (in p.npy)"
+    )
+    (tmp_path / "p.csv").write_text(f"0,1\n2,{value!r}\n")
+    assert error_for(tmp_path / "p.csv") == (
+        f"expected a number of magnitude at most 1e+100 at row 2, column 2, got '{value!r}' (in p.csv)"
+    )
+    (tmp_path / "p.csv").write_text("0,1\n2,1e100\n")
+    assert load(tmp_path / "p.csv")[1, 1] == 1e100

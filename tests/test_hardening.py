@@ -168,7 +168,8 @@ def test_fuzz_yaml_documents(tmp_path, text):
 odd_values = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.sampled_from([0, -1, 1, 63, 64, 4096, 4097, 10**7]),
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-300, 1e300, 5e-324]),
-    st.text(max_size=8), st.sampled_from(["auto", "gif", "kmeans++", "explicit", "tied", "diag", "{log_likelihood:.2f}"]),
+    st.text(max_size=8),
+    st.sampled_from(["auto", "gif", "kmeans++", "explicit", "tied", "diag", "{log_likelihood:.2f}", 1e100, 1e201]),
     st.lists(st.floats(-5, 5), max_size=4), st.lists(st.lists(st.integers(-3, 3), max_size=3), max_size=3),
     st.dictionaries(st.sampled_from(["weights", "means", "covariances", "x"]), st.integers(0, 2), max_size=3),
 )
@@ -243,3 +244,35 @@ def test_fuzz_data_files(tmp_path, text, n_components):
         return
     assert X.dtype == np.float64 and X.ndim == 2 and len(X) >= n_components
     assert all(math.isfinite(value) for value in X.ravel())
+
+
+def valid_npy() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(12.0).reshape(6, 2))
+    return buffer.getvalue()
+
+
+NPY = valid_npy()
+
+
+@FUZZ
+@given(
+    changes=st.lists(st.tuples(st.integers(0, len(NPY) - 1), st.integers(0, 255)), max_size=4),
+    length=st.integers(0, len(NPY)),
+)
+def test_fuzz_npy_files(tmp_path, changes, length):
+    damaged = bytearray(NPY[:length])
+    for position, value in changes:  # mostly in the header: its first 128 bytes
+        if position < len(damaged):
+            damaged[position] = value
+    (tmp_path / "points.npy").write_bytes(bytes(damaged))
+    path = tmp_path / "fuzz.yaml"
+    path.write_text("data: points.npy\nem: {components: 2}\n")
+    try:
+        X, _ = pipeline.sample(pipeline.load_config(path))
+    except ConfigError as error:
+        assert error.field == "data" and "\n" not in str(error)
+        return
+    assert X.dtype == np.float64 and np.isfinite(X).all() and len(X) >= 2

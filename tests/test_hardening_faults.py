@@ -213,4 +213,5 @@ def test_debug_shows_the_traceback(folder, options, env):
     (folder / "out" / "file").write_text("")
     exit_code, stderr = run([*options, "render", "quick.yaml", "-o", "out/file/x.gif"], folder, **env)
     assert exit_code != 0 and "Traceback (most recent call last):" in stderr
-    assert stderr.rstrip().endswith("gmm_anim.errors.OutputError: cannot write out/file/x.gif: out/file is a file, not a folder")
+    last = "gmm_anim.errors.OutputError: cannot write out/file/x.gif: out/file is a file, not a folder"
+    assert stderr.rstrip().endswith(last)

@@ -261,7 +261,8 @@ def test_billion_laughs_is_refused_before_anything_is_expanded(write_config, mon
     lines = ['lol0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]  # 9**10 values
     error = refusal(write_config("\n".join(lines) + "\n"))
-    assert (error.field, error.message) == ("(yaml)", "expected at most 1000000 values after expanding aliases, got more")
+    message = "expected at most 1000000 values after expanding aliases, got more"
+    assert (error.field, error.message) == ("(yaml)", message)
 
 
 def test_the_cli_refuses_a_run_too_large_and_writes_nothing(write_config, tmp_path, memory, monkeypatch):
