@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
     from .config import RenderConfig
+    from .live_text import FrameTitle
     from .panels import LogLikelihoodPanel
 
 __all__ = ["FrameRenderer", "check_options", "count_frames", "key_colours", "render_frames"]
@@ -77,12 +78,12 @@ class FrameRenderer:
 
     The changing artists are public so that callers and tests can inspect
     them: ``view`` (a PlaneView or LineView), ``panel`` (None without
-    ``render.loglik``), ``title`` and ``legend`` (None when the frame is too
-    small for it). ``axes`` is the view's axes.
+    ``render.loglik``), ``title`` (a FrameTitle) and ``legend`` (None when the
+    frame is too small for it). ``axes`` is the view's axes.
     """
 
     legend: Legend | None
-    title: Text
+    title: FrameTitle
 
     def __init__(
         self, X: np.ndarray, history: History, options: RenderConfig, *,
@@ -91,6 +92,7 @@ class FrameRenderer:
         from .em import responsibilities_for
         from .layout import FrameLayout
         from .line_view import LineView
+        from .live_text import FrameTitle
         from .plane_view import PlaneView
 
         n_features = history.means.shape[2]
@@ -111,13 +113,17 @@ class FrameRenderer:
         self.figure, self.canvas, self.axes = self.layout.figure, self.layout.canvas, self.layout.main
         self.view.draw_on(self.axes, label_features=n_features > 2 or tuple(options.dims) != (0, 1))
         self.panel = self._add_panel() if options.loglik else None
-        self.title = self.layout.add_title(self._widest_titles())
+        self._titles = [self._title_text(i) for i in range(len(history))]
+        measured = self._widest_titles()
+        title = self.layout.add_title(measured)
         self._add_legend()
         self.layout.settle()
         self.legend = self.layout.legend  # None when the frame was too small for it
+        self.weight_texts = self._weight_texts()
         self.view.after_layout()
         if self.panel is not None:
             self.panel.fit_note()
+        self.title = FrameTitle(self.canvas, title, self._titles, measured)
         self._draw_background()
 
     def _draw_background(self) -> None:
@@ -125,17 +131,25 @@ class FrameRenderer:
 
         The legend is part of the background but for its weight labels, which
         are hidden while it is drawn: they keep their place in its layout and
-        are blitted per frame like every other changing artist.
+        are drawn per frame like every other changing artist, pasted from
+        pixels kept per string (``live_text.TextStamps``).
         """
+        from matplotlib.transforms import Bbox
+
+        from .live_text import TextStamps
+
         for text in self.weight_texts:
             text.set_visible(False)
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         for text in self.weight_texts:
             text.set_visible(True)
+        title = self.title.get_window_extent(self.canvas.get_renderer())
+        title_band = Bbox([[0, title.y0], [self.figure.bbox.width, title.y1]])
+        keep_clear = [axes.get_window_extent() for axes in self.layout.axes] + [title_band]
+        self._stamps = TextStamps(self.canvas, self.weight_texts, keep_clear)
 
-    @property
-    def weight_texts(self) -> list[Text]:
+    def _weight_texts(self) -> list[Text]:
         """The legend label of each component, its weight, in component order (empty without a legend)."""
         if self.legend is None:
             return []
@@ -176,7 +190,7 @@ class FrameRenderer:
 
     def _widest_titles(self) -> list[str]:
         """The first frame's title, then the longest few, which bound the widest one drawn."""
-        texts = [self._title_text(i) for i in range(len(self._history))]
+        texts = self._titles
         longest = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)[:3]
         return [texts[0], *(texts[i] for i in longest)]
 
@@ -184,7 +198,7 @@ class FrameRenderer:
     def animated_artists(self) -> list:
         """The artists redrawn every frame, in drawing order."""
         panel = self.panel.animated_artists if self.panel is not None else []
-        return [*self.view.animated_artists, *panel, self.title, *self.weight_texts]
+        return [*self.view.animated_artists, *panel, self.title.rest, *self.weight_texts]
 
     def update(self, frame: int) -> None:
         """Set every changing artist to show frame ``frame``."""
@@ -195,7 +209,7 @@ class FrameRenderer:
         self.view.update(mixture, resp, final=final)
         if self.panel is not None:
             self.panel.update(iteration, fraction, final=final)
-        self.title.set_text(self._title_text(iteration))
+        self.title.set_text(self._titles[iteration])
         for k, text in enumerate(self.weight_texts):
             text.set_text(self._weight_label(k, mixture.weights[k]))
 
@@ -209,7 +223,7 @@ class FrameRenderer:
         self.update(frame)
         self.canvas.restore_region(self._background)
         for artist in self.animated_artists:
-            self.figure.draw_artist(artist)
+            self._stamps.draw(self.figure, artist)
         return np.asarray(self.canvas.buffer_rgba()).copy()[..., :3]
 
 

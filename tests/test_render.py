@@ -7,6 +7,7 @@ renderer and on hand-built Histories.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 
@@ -207,6 +208,51 @@ def test_blitted_frames_equal_a_full_redraw(width: int, height: int, sigmas: tup
         np.testing.assert_array_equal(blitted.draw(i), full_redraw(redrawn, i))
 
 
+def varying_weights(history: History) -> History:
+    """Weights that change, then settle: every label string shows up more than once."""
+    weights = history.weights.copy()
+    weights[1::2] = weights[1::2, ::-1]
+    return dataclasses.replace(history, weights=weights)
+
+
+# legend below, legend beside a panel below, no legend (too small)
+@pytest.mark.parametrize("width, height, loglik", [(300, 260, False), (200, 300, True), (90, 70, False)])
+def test_every_frame_with_stamped_labels_and_a_split_title_equals_a_full_redraw(
+    width: int, height: int, loglik: bool
+) -> None:
+    X, history = make_points(), varying_weights(make_history(n_iterations=11))
+    opts = options(width=width, height=height, loglik=loglik)
+    blitted = FrameRenderer(X, history, opts, truth=TRUTH)
+    redrawn = FrameRenderer(X, history, opts, truth=TRUTH)
+    for i in range(len(history)):
+        np.testing.assert_array_equal(blitted.draw(i), full_redraw(redrawn, i))
+    assert blitted.title.lead is not None and blitted.title.lead.get_text() == "GMM fitting with EM: iteration "
+    if blitted.legend is not None:  # the labels were pasted from stamps: fewer strings kept than drawn
+        assert 0 < len(blitted._stamps._stamps) < len(history) * len(blitted.weight_texts)
+
+
+@pytest.mark.parametrize("title", ["GMM fitting with EM: iteration {iteration}", "it {iteration}: {log_likelihood:.1f}"])
+def test_the_split_title_draws_the_pixels_of_the_whole_title_drawn_at_once(title: str) -> None:
+    renderer = FrameRenderer(make_points(), make_history(n_iterations=11), options(width=300, height=260, title=title))
+    lead, rest = renderer.title.lead, renderer.title.rest
+    for i in (0, 9, 10, 11):
+        split = full_redraw(renderer, i)
+        whole = renderer.figure.text(
+            *lead.get_position(), renderer.title.text, transform=lead.get_transform(), ha="left", va="baseline",
+            fontproperties=lead.get_fontproperties(), color=lead.get_color(),
+        )
+        lead.set_visible(False)
+        rest.set_visible(False)
+        at_once = full_redraw(renderer, i)
+        whole.remove()
+        lead.set_visible(True)
+        rest.set_visible(True)
+        np.testing.assert_array_equal(split, at_once)
+    if title.endswith("{iteration}"):  # the title starts where the widest one, centred, starts
+        box = renderer.title.get_window_extent(renderer.canvas.get_renderer())
+        assert abs((box.x0 + box.x1) / 2 - 150) <= 1  # "... iteration 11", the widest, is centred
+
+
 def test_limits_are_fixed_and_contain_every_mean_and_ellipse() -> None:
     X, history = make_points(), make_history()
     renderer = FrameRenderer(X, history, options(sigmas=(1.0, 3.0)), truth=TRUTH)
@@ -257,8 +303,8 @@ def test_title_is_formatted_per_frame() -> None:
     )
     for i in range(len(history)):
         renderer.draw(i)
-        assert renderer.title.get_text() == f"iteration {i}, log-likelihood {-1000.0 + 123.456 * i:.1f}"
-    assert renderer.title.get_text() == "iteration 4, log-likelihood -506.2"
+        assert renderer.title.text == f"iteration {i}, log-likelihood {-1000.0 + 123.456 * i:.1f}"
+    assert renderer.title.text == "iteration 4, log-likelihood -506.2"
 
 
 def test_legend_names_weights_truth_and_mean_under_the_sigma_levels() -> None:
