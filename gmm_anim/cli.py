@@ -64,7 +64,9 @@ def _debugging() -> bool:
 
 
 def _fail(message: str, exit_code: int) -> typer.Exit:
-    sys.stderr.write(f"Error: {message}\n")
+    # A path or --set text may hold line breaks; the error must stay one line.
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")
+    sys.stderr.write(f"Error: {one_line}\n")
     return typer.Exit(exit_code)
 
 

@@ -397,3 +397,11 @@ def test_fit_ignores_limits_that_only_rendering_needs(runner, write_config, tmp_
         assert result.exit_code == 2
         assert error_lines(result)[0].startswith(f"Error: {config}: render.width: expected at most ")
     assert not (tmp_path / "never.gif").exists()
+
+
+def test_a_path_with_a_line_break_still_gives_one_error_line(runner, tmp_path):
+    missing = tmp_path / "two\nlines.yaml"
+    result = runner.invoke(app, ["validate", str(missing)])
+    assert result.exit_code == 2
+    lines = error_lines(result)
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "two\\nlines.yaml" in lines[0]
