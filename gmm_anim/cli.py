@@ -251,17 +251,32 @@ def _fit_table(document: dict[str, Any]) -> str:
         previous = entry["log_likelihood"]
     status = "converged" if document["converged"] else "ran all iterations (not converged)"
     lines += ["", f"{status}; BIC {document['bic']:.2f}, AIC {document['aic']:.2f}", ""]
+    # Components are numbered from 1 here, as in the animation's legend.
     final = document["iterations"][-1]
-    lines.append(f"{'component':>9}  {'weight':>8}  mean")
-    for k, (weight, mean) in enumerate(zip(final["weights"], final["means"])):
-        lines.append(f"{k:>9}  {weight:>8.4f}  [{', '.join(f'{v:.4f}' for v in mean)}]")
+    lines.append(f"{'component':>9}  {'weight':>8}  {'mean':<24}  covariance")
+    for k, (weight, mean, covariance) in enumerate(
+        zip(final["weights"], final["means"], final["covariances"]), start=1
+    ):
+        lines.append(f"{k:>9}  {weight:>8.4f}  {_vector(mean):<24}  {_matrix(covariance)}")
     if document["match"] is not None:
         match = document["match"]
-        lines.append(
-            f"\nmatched to the truth: permutation {match['permutation']}, "
-            f"max mean error {match['max_mean_error']:.4g}, max weight error {match['max_weight_error']:.4g}"
+        pairs = ", ".join(
+            f"true {j} = fitted {'-' if k is None else k + 1}" for j, k in enumerate(match["permutation"], start=1)
         )
+        lines += [
+            "",
+            f"matched to the truth: {pairs}",
+            f"max mean error {match['max_mean_error']:.4g}, max weight error {match['max_weight_error']:.4g}",
+        ]
     return "\n".join(lines)
+
+
+def _vector(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
+
+
+def _matrix(rows: list[list[float]]) -> str:
+    return "[" + ", ".join(_vector(row) for row in rows) + "]"
 
 
 @app.command()

@@ -405,3 +405,15 @@ def test_a_path_with_a_line_break_still_gives_one_error_line(runner, tmp_path):
     assert result.exit_code == 2
     lines = error_lines(result)
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "two\\nlines.yaml" in lines[0]
+
+
+def test_fit_table_shows_the_final_parameters_and_the_match(runner):
+    table = runner.invoke(app, ["fit", str(SEED_CONFIG)])
+    document = json.loads(runner.invoke(app, ["fit", str(SEED_CONFIG), "--json"]).stdout)
+    assert table.exit_code == 0, table.stderr
+    final = document["iterations"][-1]
+    for k, (weight, mean) in enumerate(zip(final["weights"], final["means"]), start=1):
+        row = f"{k:>9}  {weight:>8.4f}  [{mean[0]:.4f}, {mean[1]:.4f}]"
+        assert any(line.startswith(row) for line in table.stdout.splitlines()), row
+    pairs = [f"true {j} = fitted {k + 1}" for j, k in enumerate(document["match"]["permutation"], start=1)]
+    assert "matched to the truth: " + ", ".join(pairs) in table.stdout
