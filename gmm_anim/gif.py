@@ -36,7 +36,6 @@ A repeated frame stays a frame with its own duration.
 
 from __future__ import annotations
 
-import itertools
 import math
 import struct
 from collections.abc import Iterator
@@ -219,11 +218,22 @@ def indexed_frames(
 ) -> tuple[np.ndarray, Iterator[np.ndarray]]:
     """The global palette, (p, 3) uint8, and the frames as (H, W) uint8 indices into it.
 
-    Only the palette sample frames are held, until they are mapped in turn.
+    Only the palette sample frames are held, each until it is mapped in turn.
     """
     head = [next(frames) for _ in range(min(_PALETTE_SAMPLE_FRAMES, n_frames))]
     palette = build_palette(head, key_colours)
-    return palette, map(NearestColour(palette), itertools.chain(head, frames))
+    return palette, map(NearestColour(palette), _released(head, frames))
+
+
+def _released(head: list[np.ndarray], frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """``head``'s frames, each dropped from the list as it is taken, then ``frames``.
+
+    (``itertools.chain`` would keep the whole list alive to the last frame.)
+    """
+    head.reverse()
+    while head:
+        yield head.pop()
+    yield from frames
 
 
 # --- the file -------------------------------------------------------------------

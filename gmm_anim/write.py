@@ -5,7 +5,8 @@ encoded; no sink keeps RGB copies of past frames. Output is atomic: it is
 written under a temporary name beside the target and renamed over it.
 
 GIF: gmm_anim.gif (one global palette, exact nearest-colour mapping, delta
-frames), its measurements in that module's docstring.
+frames), its measurements in that module's docstring. GIF and WebP encode
+in a second thread while the next frame is drawn (gmm_anim.encoder_thread).
 
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
@@ -38,6 +39,7 @@ from typing import IO
 
 import numpy as np
 
+from .encoder_thread import encode_in_thread
 from .errors import ConfigError, OutputError
 from .gif import indexed_frames, write_gif
 
@@ -394,7 +396,7 @@ def write_animation(
         else:
             with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
                 write = write_gif if format == "gif" else _write_webp
-                write(stream, fp, durations, key_colours)
+                encode_in_thread(lambda frames: write(frames, fp, durations, key_colours), stream)
     except OutputError:
         raise
     except OSError as error:

@@ -433,6 +433,21 @@ def test_failure_midway_leaves_the_target_as_it_was(tmp_path, name, error):
         assert target.read_bytes() == b"old contents"
 
 
+@pytest.mark.parametrize("name", ["a.gif", "a.webp"])
+def test_an_encoder_failure_in_its_thread_is_raised_and_leaves_nothing(tmp_path, monkeypatch, name):
+    import threading
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gif, "_frame_data", full_disk)  # GIF: after the palette, on the first frame
+    monkeypatch.setattr("gmm_anim.write.indexed_frames", full_disk)  # WebP: at once
+    with pytest.raises(OutputError, match="No space left on device"):
+        write(make_frames(6), tmp_path / name, key_colours=KEY)
+    assert listing(tmp_path) == []
+    assert not [thread for thread in threading.enumerate() if thread.name == "gmm-anim-encoder"]
+
+
 @pytest.mark.parametrize("count", [2, 4])
 def test_a_frame_count_other_than_n_frames_writes_nothing(tmp_path, count):
     with pytest.raises(ValueError, match="n_frames=3"):
