@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from .style import DPI, Theme, font_scale
+from .style import DPI, Look, Theme, font_scale
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -278,3 +278,19 @@ class FrameLayout:
             half, centre = (x1 - x0) / box_aspect / 2, (y0 + y1) / 2
             self.main.set_ylim(centre - half, centre + half)
 
+
+def truth_and_mean_handles(look: Look, *, show_truth: bool, mean_marker_area: float) -> tuple[list, list[str]]:
+    """Legend handles, drawn like the artists, for the true components and the mean markers."""
+    from matplotlib.lines import Line2D
+
+    scale, theme = look.scale, look.theme
+    handles, labels = [], []
+    if show_truth:
+        handles.append(Line2D([], [], color=theme.truth, linewidth=1.2 * scale, linestyle="--"))
+        labels.append("true")
+    handles.append(
+        Line2D([], [], linestyle="none", marker="X", markersize=mean_marker_area**0.5 * scale,
+               markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
+    )
+    labels.append("mean")
+    return handles, labels

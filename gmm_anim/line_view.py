@@ -17,6 +17,7 @@ import numpy as np
 from .density import DensityRaster
 from .geometry import span_limits, weighted_densities
 from .history import History, Mixture
+from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
 if TYPE_CHECKING:
@@ -194,14 +195,9 @@ class LineView:
 
         scale, theme = self.look.scale, self.look.theme
         components = [Line2D([], [], color=colour, linewidth=2 * scale) for colour in self.look.colours]
-        others = [Line2D([], [], color=theme.foreground, linewidth=1.2 * scale)]
-        labels = ["mixture"]
-        if self.truth is not None:
-            others.append(Line2D([], [], color=theme.truth, linewidth=1.2 * scale, linestyle="--"))
-            labels.append("true")
-        others.append(
-            Line2D([], [], linestyle="none", marker="X", markersize=np.sqrt(MEAN_MARKER_AREA) * scale,
-                   markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
+        truth_and_mean, their_labels = truth_and_mean_handles(
+            self.look, show_truth=self.truth is not None, mean_marker_area=MEAN_MARKER_AREA
         )
-        labels.append("mean")
+        others = [Line2D([], [], color=theme.foreground, linewidth=1.2 * scale), *truth_and_mean]
+        labels = ["mixture", *their_labels]
         return components, others, labels, None

@@ -16,6 +16,7 @@ import numpy as np
 from .density import DensityRaster
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
 from .history import History, Mixture
+from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
 if TYPE_CHECKING:
@@ -171,19 +172,13 @@ class PlaneView:
         """(component handles, other handles, their labels, legend title); handles look like the artists."""
         from matplotlib.lines import Line2D
 
-        scale, theme = self.look.scale, self.look.theme
+        scale = self.look.scale
         components = []
         for k in range(len(self.look.colours)):
             lines = tuple(Line2D([], [], color=c, linewidth=2 * scale) for c in self.look.outlines[:, k])
             components.append(lines if len(lines) > 1 else lines[0])
-        others, labels = [], []
-        if self.truth is not None:
-            others.append(Line2D([], [], color=theme.truth, linewidth=1.2 * scale, linestyle="--"))
-            labels.append("true")
-        others.append(
-            Line2D([], [], linestyle="none", marker="X", markersize=np.sqrt(MEAN_MARKER_AREA) * scale,
-                   markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
+        others, labels = truth_and_mean_handles(
+            self.look, show_truth=self.truth is not None, mean_marker_area=MEAN_MARKER_AREA
         )
-        labels.append("mean")
         sigmas = ", ".join(f"{level:g}σ" for level in self.look.levels)
         return components, others, labels, f"ellipses: {sigmas}"
