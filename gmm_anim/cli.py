@@ -12,6 +12,7 @@ pydantic nor matplotlib and answers in about 0.06 s instead of 0.4 s.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -365,7 +366,29 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``gmm-anim`` console script."""
+    """Entry point of the ``gmm-anim`` console script.
+
+    A command is one bounded run, so two clean-ups that would take 0.15 s
+    of a 0.8 s seed render are skipped:
+
+    - The cyclic garbage collector is off. It would mostly rescan the objects
+      that importing matplotlib, numpy and pydantic creates (0.04 s); a frame
+      leaves about 10 cyclic objects behind (14,000 after 1000 frames, and the
+      peak memory of that render and of a 1e6-point one are unchanged).
+    - Once the command has finished and stdout and stderr are flushed, the
+      process ends with ``os._exit`` instead of tearing the interpreter down
+      object by object (0.11 s). By then every output file is written and
+      closed, and the libraries' exit handlers have nothing left to do (no
+      figure is registered with pyplot, nothing is logged).
+    """
+    gc.disable()
     warnings.showwarning = _show_warning
     signal.signal(signal.SIGTERM, _terminate)
-    app()
+    try:
+        app()
+    except SystemExit as ending:
+        if not (ending.code is None or isinstance(ending.code, int)):
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(ending.code or 0)
