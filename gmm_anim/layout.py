@@ -180,7 +180,8 @@ class FrameLayout:
         if self.equal_aspect:
             self._fill_box()
             # once more, so the layout makes room for the tick labels of the filled limits
-            self._layout_fits()
+            # (whether it fits was settled above)
+            self._lay_out()
         self.figure.set_layout_engine("none")
         if self.equal_aspect:
             self.main.set_xlim(base_limits[0])
@@ -195,10 +196,8 @@ class FrameLayout:
         Too small: constrained layout gave up, an axes keeps less than half
         its cell, or an axes' labels or the legend reach past the frame.
         """
-        if not self._run_layout():
+        if not self._lay_out():
             return False
-        if self._wrap_panel_title():
-            self._run_layout()
         for name, axes in zip(("main", "panel"), self.axes):
             box, (width_share, height_share) = axes.get_position(), self._shares[name]
             if box.width < MIN_SHARE * width_share or box.height < MIN_SHARE * height_share:
@@ -207,6 +206,14 @@ class FrameLayout:
         drawn = [axes.get_tightbbox(renderer) for axes in self.axes]
         drawn += [self.legend.get_window_extent()] if self.legend is not None else []
         return all(self._inside_frame(box) for box in drawn)
+
+    def _lay_out(self) -> bool:
+        """Run the layout, again if the panel title had to be wrapped; False if the layout gave up."""
+        if not self._run_layout():
+            return False
+        if self._wrap_panel_title():
+            self._run_layout()
+        return True
 
     def _run_layout(self) -> bool:
         """Constrained layout alone; False if it gave up.
