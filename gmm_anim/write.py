@@ -6,7 +6,7 @@ written under a temporary name beside the target and renamed over it.
 
 GIF: gmm_anim.gif (one global palette, exact nearest-colour mapping, delta
 frames), its measurements in that module's docstring. GIF and WebP encode
-in a second thread while the next frame is drawn (gmm_anim.encoder_thread).
+in a forked process while the next frame is drawn (gmm_anim.encoder_process).
 
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
@@ -39,7 +39,7 @@ from typing import IO
 
 import numpy as np
 
-from .encoder_thread import encode_in_thread
+from .encoder_process import encode_in_child
 from .errors import ConfigError, OutputError
 from .gif import indexed_frames, write_gif
 
@@ -396,7 +396,12 @@ def write_animation(
         else:
             with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
                 write = write_gif if format == "gif" else _write_webp
-                encode_in_thread(lambda frames: write(frames, fp, durations, key_colours), stream)
+
+                def encode(frames: Iterator[np.ndarray]) -> None:
+                    write(frames, fp, durations, key_colours)
+                    fp.flush()  # the encoder process exits without closing its files
+
+                encode_in_child(encode, stream)
     except OutputError:
         raise
     except OSError as error:

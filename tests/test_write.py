@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import struct
 import weakref
@@ -433,9 +434,7 @@ def test_failure_midway_leaves_the_target_as_it_was(tmp_path, name, error):
 
 
 @pytest.mark.parametrize("name", ["a.gif", "a.webp"])
-def test_an_encoder_failure_in_its_thread_is_raised_and_leaves_nothing(tmp_path, monkeypatch, name):
-    import threading
-
+def test_an_encoder_failure_in_its_process_is_raised_and_leaves_nothing(tmp_path, monkeypatch, name):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
@@ -444,7 +443,8 @@ def test_an_encoder_failure_in_its_thread_is_raised_and_leaves_nothing(tmp_path,
     with pytest.raises(OutputError, match="No space left on device"):
         write(make_frames(6), tmp_path / name, key_colours=KEY)
     assert listing(tmp_path) == []
-    assert not [thread for thread in threading.enumerate() if thread.name == "gmm-anim-encoder"]
+    with pytest.raises(ChildProcessError):  # the encoder process has been reaped
+        os.waitpid(-1, os.WNOHANG)
 
 
 @pytest.mark.parametrize("count", [2, 4])
