@@ -22,12 +22,12 @@ block around it removes the temporary file only after nothing writes to it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import queue
 import signal
 import struct
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +49,9 @@ _FAILED = b"F"  # the child failed: its pickled exception follows
 # A report fits the pipe's 64 KiB, so the child's write never waits for the
 # caller, which may be waiting to write a frame the child no longer reads.
 _REPORT_LIMIT = 60_000
+# fork() is only safe and cheap on Linux: Windows has none, and on macOS the
+# system libraries numpy and Pillow link against may not survive it.
+_FORK_IS_SAFE = sys.platform.startswith("linux")
 
 
 def encode_in_child(encode: Callable[[Iterator[np.ndarray]], None], frames: Iterable[np.ndarray]) -> None:
@@ -56,7 +59,13 @@ def encode_in_child(encode: Callable[[Iterator[np.ndarray]], None], frames: Iter
 
     ``encode`` must write only through file descriptors it shares with this
     process (and flush them): what it changes in memory changes in the child only.
+    Where fork is not safe, ``encode`` runs here, after each frame is drawn.
     """
+    if not _FORK_IS_SAFE:
+        encode(iter(frames))
+        return
+    import fcntl
+
     down_read, down_write = os.pipe()
     try:
         fcntl.fcntl(down_write, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)

@@ -273,6 +273,17 @@ def test_gif_is_byte_identical_across_writes(tmp_path):
     assert write(frames, tmp_path / "b.gif", key_colours=KEY).read_bytes() == first
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_encoding_in_process_where_fork_is_unsafe_gives_the_same_bytes(tmp_path, monkeypatch, suffix):
+    from gmm_anim import encoder_process
+
+    frames = make_frames(5)
+    forked = write(frames, tmp_path / f"forked{suffix}", key_colours=KEY).read_bytes()
+    monkeypatch.setattr(encoder_process, "_FORK_IS_SAFE", False)
+    monkeypatch.setattr(encoder_process.os, "fork", None)  # any attempt to fork fails loudly
+    assert write(frames, tmp_path / f"inline{suffix}", key_colours=KEY).read_bytes() == forked
+
+
 def test_gif_without_key_colours_and_single_frame(tmp_path):
     frame = make_frames(1)[0]
     path = write([frame], tmp_path / "one.gif", hold=1.0)
