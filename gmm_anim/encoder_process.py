@@ -12,7 +12,8 @@ RGBA pixels, as the renderer's are, which gmm_anim.gif then reads in place).
 In the child a thread reads up to _READ_AHEAD frames ahead of the encoder,
 so that the caller keeps drawing while the palette is chosen (about 0.1 s
 with Pillow's import, some 20 frames of drawing); memory stays bounded by
-that many frames (35 MB at 600x600) whatever the frame count.
+that many frames (35 MB at 600x600), and by _READ_AHEAD_BYTES for large
+frames, whatever the frame count.
 
 An error or interrupt on either side stops both: the caller's kills and reaps
 the child before it propagates, and the child's is pickled up a second pipe
@@ -43,7 +44,8 @@ __all__ = ["encode_in_child"]
 # Each frame is preceded by its height, width and channel count; a zero height ends the stream.
 _HEADER = struct.Struct("<III")
 _PIPE_BYTES = 1 << 20  # fewer wakeups per frame than the default 64 KiB; Linux's default limit
-_READ_AHEAD = 24  # frames
+_READ_AHEAD = 24  # frames at most: ~0.1 s of drawing at 600x600, the palette's time
+_READ_AHEAD_BYTES = 64 * 2**20  # and at most this much pixel data (9 frames at 1920x1080)
 _DONE = b"D"  # the child finished encoding
 _FAILED = b"F"  # the child failed: its pickled exception follows
 # A report fits the pipe's 64 KiB, so the child's write never waits for the
@@ -156,14 +158,21 @@ def _child(encode: Callable[[Iterator[np.ndarray]], None], down_read: int, up_wr
 def _received(down: BinaryIO) -> Iterator[np.ndarray]:
     """The frames read from the pipe, each (H, W, 3) uint8, possibly a view of RGBA pixels.
 
-    A thread reads up to _READ_AHEAD frames ahead, so the caller keeps
-    drawing while the encoder chooses the palette.
+    A thread reads ahead, so the caller keeps drawing while the encoder
+    chooses the palette: up to _READ_AHEAD frames, and no more than
+    _READ_AHEAD_BYTES of them, so large frames do not pile up.
     """
-    ahead: queue.Queue = queue.Queue(maxsize=_READ_AHEAD)
+    frames = _read_frames(down)
+    first = next(frames, None)
+    if first is None:
+        return
+    frame_bytes = first.base.nbytes if first.base is not None else first.nbytes
+    ahead: queue.Queue = queue.Queue(maxsize=max(2, min(_READ_AHEAD, _READ_AHEAD_BYTES // frame_bytes)))
+    ahead.put(first)
 
     def read() -> None:
         try:
-            for frame in _read_frames(down):
+            for frame in frames:
                 ahead.put(frame)
             ahead.put(None)
         except BaseException as error:  # raised in the encoder

@@ -482,3 +482,30 @@ def test_unwritable_locations_are_output_errors(tmp_path):
     with pytest.raises(OutputError, match="give a file or folder name"):
         write(make_frames(2), tmp_path / "folder.gif" / "..")
     assert listing(tmp_path) == ["file.txt", "folder.gif"]
+
+
+def test_the_encoder_reads_ahead_at_most_its_byte_budget_of_large_frames(monkeypatch):
+    import io
+    import queue
+
+    from gmm_anim import encoder_process
+
+    sizes = []
+
+    class RecordingQueue(queue.Queue):
+        def __init__(self, maxsize: int = 0) -> None:
+            sizes.append(maxsize)
+            super().__init__(maxsize)
+
+    monkeypatch.setattr(encoder_process.queue, "Queue", RecordingQueue)
+    frames = [np.full((1080, 1920, 3), k, np.uint8) for k in range(4)]
+    stream = io.BytesIO()
+    for frame in frames:
+        stream.write(encoder_process._HEADER.pack(*frame.shape))
+        stream.write(frame.tobytes())
+    stream.write(encoder_process._HEADER.pack(0, 0, 0))
+    stream.seek(0)
+    received = [frame.copy() for frame in encoder_process._received(stream)]
+    assert all(np.array_equal(a, b) for a, b in zip(received, frames)) and len(received) == 4
+    assert sizes and 2 <= sizes[0] < encoder_process._READ_AHEAD
+    assert sizes[0] * frames[0].nbytes <= encoder_process._READ_AHEAD_BYTES
