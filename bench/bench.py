@@ -139,7 +139,7 @@ def our_true_frames(gif: Path):
 
     from gmm_anim import pipeline
 
-    render = importlib.import_module("gmm_anim.render")
+    render = importlib.import_module("gmm_anim.drawing.frames")
     render_frames, kept = render.render_frames, []
 
     def keeping(*args, **kwargs):

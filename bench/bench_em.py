@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from gmm_anim.em import run_em
+from gmm_anim.em.loop import run_em
 from gmm_anim.history import Mixture
 
 __all__ = ["make_points", "measure", "main"]

@@ -14,8 +14,6 @@ and ``gmm-anim --help`` should not pay for pydantic, numpy or matplotlib.
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +22,7 @@ if TYPE_CHECKING:
     from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
     from .history import History, Mixture
     from .pipeline import Animation, animate, fit, load_config, render, sample, summarize
-    from .schema import config_schema
+    from .config import config_schema
 
 __all__ = [
     "Animation",
@@ -60,7 +58,7 @@ _HOMES = {
     "render": "pipeline",
     "sample": "pipeline",
     "summarize": "pipeline",
-    "config_schema": "schema",
+    "config_schema": "config",
 }
 
 
@@ -81,19 +79,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-class _Package(types.ModuleType):
-    """This package, keeping ``gmm_anim.render`` the function of SPEC section 7.
-
-    Importing the submodule ``gmm_anim.render`` (the frame renderer) makes
-    Python bind the package attribute ``render`` to that module, which would
-    replace the public function; the module stays in ``sys.modules``.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _HOMES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -172,7 +172,7 @@ def render(
     Example: gmm-anim render configs/seed.yaml -o seed.gif
     """
     from . import pipeline
-    from .render import count_frames
+    from .drawing import count_frames
 
     with _reported_errors():
         overrides = _parse_overrides(set_ or [])
@@ -345,7 +345,7 @@ def schema() -> None:
 
     Example: gmm-anim schema > gmm-anim.schema.json
     """
-    from .schema import schema_json
+    from .config import schema_json
 
     with _reported_errors():
         typer.echo(schema_json(), nl=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
-from .field_checks import MAX_COORDINATE
+from .config.field_checks import MAX_COORDINATE
 
 __all__ = ["load_points", "NPY_READ_ERRORS", "SUFFIXES"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from . import limits, sampling
-from .config import Config
+from . import sampling
+from .config import Config, check_config, check_points
 from .config import load_config as _load_valid_config
 from .errors import ConfigError, OutputError
 from .history import History
@@ -39,7 +39,7 @@ def load_config(path: str | Path, overrides: Mapping[str, object] | None = None,
     Every problem raises one ConfigError.
     """
     cfg = _load_valid_config(path, overrides)
-    limits.check_config(cfg, render=render)
+    check_config(cfg, render=render)
     return cfg
 
 
@@ -49,7 +49,7 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
     Returns ``(X, labels)``; ``labels`` (the true component of each point) is
     None for the user's own points.
     """
-    limits.check_config(cfg, render=False)
+    check_config(cfg, render=False)
     if cfg.data is not None:
         from .data import load_points
 
@@ -76,7 +76,7 @@ def fit(X: np.ndarray, cfg: Config) -> History:
     """Run EM on ``X`` (n_samples, n_features) as the config's ``em`` section says."""
     from .em import run_em
 
-    limits.check_points(cfg, X, render=False)
+    check_points(cfg, X, render=False)
     return run_em(
         X,
         n_components=cfg.n_components,
@@ -122,11 +122,10 @@ def render(
     Returns the path written. ``fps`` overrides ``render.fps``; ``progress(k)``
     is called after each frame is written.
     """
-    # `from . import render` would find the public function gmm_anim.render, not this module
-    from .render import count_frames, key_colours, render_frames
+    from .drawing import count_frames, key_colours, render_frames
     from .write import write_animation
 
-    limits.check_points(cfg, X)
+    check_points(cfg, X)
     path, resolved_format = output_target(cfg, Path(output) if output is not None else None, format)
     options = cfg.render
     truth = cfg.truth if options.truth else None
@@ -144,7 +143,7 @@ def render(
 
 def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     """The document of ``gmm-anim fit --json`` (SPEC section 5)."""
-    from .summary import aic, bic, match_components, n_parameters
+    from .em import aic, bic, match_components, n_parameters
 
     n_samples, n_features = X.shape
     n_params = n_parameters(history.covariance_type, cfg.n_components, n_features)

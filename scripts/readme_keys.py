@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gmm_anim.schema import schema_keys
+from gmm_anim.config.schema import schema_keys
 
 __all__ = ["START", "END", "README", "key_table", "with_key_table", "main"]
 
@@ -119,7 +119,7 @@ def with_key_table(readme: str, table: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gmm_anim.schema import config_schema
+    from gmm_anim.config.schema import config_schema
 
     parser = argparse.ArgumentParser(description="Write README.md's config key table from the schema.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the table is out of date; write nothing")

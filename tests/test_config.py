@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmm_anim.config import Config, load_config, parse_value
+from gmm_anim.config.models import Config, load_config, parse_value
 from gmm_anim.errors import ConfigError
 
 CORPUS = Path(__file__).resolve().parent / "bad_configs"
@@ -285,7 +285,7 @@ def test_utf8_with_bom_is_text(write_config, tmp_path):
 
 
 def test_alias_bomb_is_refused_before_anything_is_built(write_config, monkeypatch):
-    import gmm_anim.yaml_safe as yaml_safe
+    import gmm_anim.config.yaml_reader as yaml_safe
 
     def never(*args: object) -> None:
         raise AssertionError("the document was expanded")

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmm_anim import em, estep
-from gmm_anim.em import log_likelihood, responsibilities, run_em
+from gmm_anim import em
+from gmm_anim.em import estep
+from gmm_anim.em.loop import log_likelihood, responsibilities, run_em
 from gmm_anim.errors import GmmAnimWarning
 from gmm_anim.history import Mixture
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from gmm_anim import pipeline
 from gmm_anim.cli import app
-from gmm_anim.config import Config
+from gmm_anim.config.models import Config
 from gmm_anim.errors import ConfigError
 
 CORPUS = Path(__file__).resolve().parent / "bad_configs"

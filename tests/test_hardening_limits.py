@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from gmm_anim import limits, pipeline
+from gmm_anim import pipeline
+from gmm_anim.config import limits
 from gmm_anim.cli import app
-from gmm_anim.config import MAX_CONFIG_BYTES, load_config
+from gmm_anim.config.models import MAX_CONFIG_BYTES, load_config
 from gmm_anim.errors import ConfigError
 
 GIB = 2**30
@@ -39,7 +40,7 @@ def memory(monkeypatch):
 
 
 def test_frames_are_iterations_times_tween_plus_one(write_config):
-    from gmm_anim.render import count_frames
+    from gmm_anim.drawing.frames import count_frames
 
     path = write_config(TRUTH + "iterations: 4\nsamples: 50\n")
     assert limits.workload(load_config(path)).n_frames == 5
@@ -255,7 +256,7 @@ def test_a_50_mb_config_is_refused_without_reading_it(tmp_path, monkeypatch):
 
 
 def test_billion_laughs_is_refused_before_anything_is_expanded(write_config, monkeypatch):
-    import gmm_anim.yaml_safe as yaml_safe
+    import gmm_anim.config.yaml_reader as yaml_safe
 
     monkeypatch.setattr(yaml_safe._NodeReader, "read", lambda *args: pytest.fail("the document was expanded"))
     lines = ['lol0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']

@@ -42,7 +42,7 @@ class FrameWatch:
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, trace_after: int | None = None) -> None:
-        module = importlib.import_module("gmm_anim.render")
+        module = importlib.import_module("gmm_anim.drawing")
         self._render_frames = module.render_frames
         self._trace_after = trace_after
         self.done = self.made = self.max_alive = self.max_ahead = 0

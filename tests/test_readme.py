@@ -11,7 +11,7 @@ import pytest
 
 import gmm_anim
 from gmm_anim.cli import app
-from gmm_anim.schema import config_schema, schema_keys
+from gmm_anim.config.schema import config_schema, schema_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

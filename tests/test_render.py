@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gmm_anim.geometry import ellipse_geometry
-from gmm_anim.render import FrameRenderer, count_frames, key_colours, render_frames
-from gmm_anim.style import component_colours, level_colours, point_colours
-from gmm_anim.config import RenderConfig
+from gmm_anim.drawing.geometry import ellipse_geometry
+from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
+from gmm_anim.drawing.style import component_colours, level_colours, point_colours
+from gmm_anim.config.models import RenderConfig
 from gmm_anim.history import History, Mixture
 
 # ---------------------------------------------------------------------------
@@ -50,10 +50,7 @@ def fake_em(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     def responsibilities_for(X: np.ndarray):
         return lambda mixture: responsibilities(X, mixture)
 
-    module = types.ModuleType("gmm_anim.em")
-    module.responsibilities = responsibilities
-    module.responsibilities_for = responsibilities_for
-    monkeypatch.setitem(sys.modules, "gmm_anim.em", module)
+    monkeypatch.setattr("gmm_anim.em.responsibilities_for", responsibilities_for)
     return calls
 
 

@@ -7,10 +7,10 @@ import pytest
 from test_render import TRUTH, make_history, make_points, options
 from test_render_views import ONE_D
 
-from gmm_anim.density import FAINTEST, DensityRaster
-from gmm_anim.em import responsibilities
-from gmm_anim.render import FrameRenderer, count_frames, render_frames
-from gmm_anim.style import THEMES, component_colours
+from gmm_anim.drawing.density_raster import FAINTEST, DensityRaster
+from gmm_anim.em.loop import responsibilities
+from gmm_anim.drawing.frames import FrameRenderer, count_frames, render_frames
+from gmm_anim.drawing.style import THEMES, component_colours
 
 COLOURS = component_colours(3)
 WHITE = np.ones(3)

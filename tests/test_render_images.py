@@ -17,7 +17,7 @@ from PIL import Image
 from test_render import TRUTH, make_history, make_points, options
 from test_render_views import ONE_D, THREE_D
 
-from gmm_anim.render import FrameRenderer, count_frames
+from gmm_anim.drawing.frames import FrameRenderer, count_frames
 
 IMAGES = Path(__file__).resolve().parent / "images"
 TOLERANCE = 3.0  # RMS difference in 0..255 levels: font hinting and antialiasing may move a little

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from test_render import TRUTH, full_redraw, make_history, make_points, options
 
-from gmm_anim.em import responsibilities
+from gmm_anim.em.loop import responsibilities
 from gmm_anim.errors import ConfigError
-from gmm_anim.geometry import ellipse_geometry, frame_step, mixture_at, weighted_densities
+from gmm_anim.drawing.geometry import ellipse_geometry, frame_step, mixture_at, weighted_densities
 from gmm_anim.history import History, Mixture
-from gmm_anim.render import FrameRenderer, count_frames, key_colours, render_frames
-from gmm_anim.style import OKABE_ITO, THEMES, component_colours, hex_bytes, level_colours, point_colours
+from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
+from gmm_anim.drawing.style import OKABE_ITO, THEMES, component_colours, hex_bytes, level_colours, point_colours
 
 ONE_D = Mixture(np.array([0.3, 0.7]), np.array([[-2.0], [3.0]]), np.array([[[0.5]], [[1.5]]]))
 THREE_D = Mixture(

@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from gmm_anim.em import run_em
+from gmm_anim.em.loop import run_em
 from gmm_anim.history import Mixture
-from gmm_anim.summary import aic, bic, match_components, n_parameters
+from gmm_anim.em.summary import aic, bic, match_components, n_parameters
 
 sklearn_mixture = pytest.importorskip("sklearn.mixture")
 

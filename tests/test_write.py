@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gmm_anim import gif
+from gmm_anim.write import gif
 from gmm_anim.errors import ConfigError, OutputError
-from gmm_anim.write import frame_durations_ms, resolve_format, write_animation
+from gmm_anim.write.sinks import frame_durations_ms, resolve_format, write_animation
 
 # Background, text, three component colours (tab10).
 KEY = np.array([[255, 255, 255], [0, 0, 0], [31, 119, 180], [255, 127, 14], [44, 160, 44]], np.uint8)
@@ -275,7 +275,7 @@ def test_gif_is_byte_identical_across_writes(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".gif", ".webp"])
 def test_encoding_in_process_where_fork_is_unsafe_gives_the_same_bytes(tmp_path, monkeypatch, suffix):
-    from gmm_anim import encoder_process
+    from gmm_anim.write import encoder_process
 
     frames = make_frames(5)
     forked = write(frames, tmp_path / f"forked{suffix}", key_colours=KEY).read_bytes()
@@ -450,7 +450,7 @@ def test_an_encoder_failure_in_its_process_is_raised_and_leaves_nothing(tmp_path
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(gif, "_frame_data", full_disk)  # GIF: after the palette, on the first frame
-    monkeypatch.setattr("gmm_anim.write.indexed_frames", full_disk)  # WebP: at once
+    monkeypatch.setattr("gmm_anim.write.sinks.indexed_frames", full_disk)  # WebP: at once
     with pytest.raises(OutputError, match="No space left on device"):
         write(make_frames(6), tmp_path / name, key_colours=KEY)
     assert listing(tmp_path) == []
@@ -488,7 +488,7 @@ def test_the_encoder_reads_ahead_at_most_its_byte_budget_of_large_frames(monkeyp
     import io
     import queue
 
-    from gmm_anim import encoder_process
+    from gmm_anim.write import encoder_process
 
     sizes = []
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .density import DensityRaster
+from .density_raster import DensityRaster
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
-from .history import History, Mixture
+from ..history import History, Mixture
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.image import AxesImage
     from matplotlib.patches import Ellipse
 
-    from .config import RenderConfig
+    from ..config import RenderConfig
 
 __all__ = ["PlaneView"]
 

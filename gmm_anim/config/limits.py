@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
-from .data import NPY_READ_ERRORS
-from .errors import ConfigError
+from .models import Config
+from ..data import NPY_READ_ERRORS
+from ..errors import ConfigError
 
 __all__ = [
     "MAX_FRAMES",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .history import History, Mixture
+from ..history import History, Mixture
 
 __all__ = [
     "MARGIN",

@@ -25,8 +25,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from .errors import ConfigError
-from .yaml_safe import Path_, _describe, _format_path, _one_line
+from ..errors import ConfigError
+from .yaml_reader import Path_, _describe, _format_path, _one_line
 
 __all__ = ["ModelTree", "apply_overrides", "check_finite", "check_keys", "config_error"]
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .density import DensityRaster
+from .density_raster import DensityRaster
 from .geometry import span_limits, weighted_densities
-from .history import History, Mixture
+from ..history import History, Mixture
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.image import AxesImage
     from matplotlib.lines import Line2D
 
-    from .config import RenderConfig
+    from ..config import RenderConfig
 
 __all__ = ["LineView"]
 

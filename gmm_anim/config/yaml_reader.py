@@ -26,7 +26,7 @@ from typing import Any, Union
 import numpy as np
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["read_document", "parse_value", "MAX_CONFIG_BYTES", "MAX_YAML_VALUES", "MAX_YAML_DEPTH"]
 

@@ -40,7 +40,7 @@ from typing import IO
 import numpy as np
 
 from .encoder_process import encode_in_child
-from .errors import ConfigError, OutputError
+from ..errors import ConfigError, OutputError
 from .gif import indexed_frames, write_gif
 
 __all__ = ["FORMATS", "frame_durations_ms", "resolve_format", "write_animation"]

@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import OutputError
+from ..errors import OutputError
 from .gif import _rgba_base
 
 __all__ = ["encode_in_child"]

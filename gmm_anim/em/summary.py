@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .history import Mixture
+from ..history import Mixture
 
 __all__ = ["Match", "n_parameters", "bic", "aic", "match_components"]
 

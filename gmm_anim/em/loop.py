@@ -18,12 +18,12 @@ from collections.abc import Callable
 import numpy as np
 
 from .covariances import COVARIANCE_TYPES, restrict
-from .errors import GmmAnimWarning
+from ..errors import GmmAnimWarning
 from .estep import (
     Params, Points, e_step_cholesky, e_step_quadratic, evaluate, expansion_is_accurate, make_params, prepare,
     resp_buffer, sample_blocks,
 )  # fmt: skip
-from .history import History, Mixture
+from ..history import History, Mixture
 from .initialise import explicit_start, kmeans_clusters, random_start
 
 __all__ = ["COVARIANCE_TYPES", "INITS", "run_em", "responsibilities", "responsibilities_for", "log_likelihood"]

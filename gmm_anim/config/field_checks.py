@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic_core import PydanticCustomError
 
-from .yaml_safe import Path_, _describe
+from .yaml_reader import Path_, _describe
 
 __all__ = ["MAX_COORDINATE", "MAX_VARIANCE", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Matrix"]
 

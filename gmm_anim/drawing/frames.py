@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .geometry import frame_step, mixture_at
-from .history import History, Mixture
+from ..history import History, Mixture
 from .style import THEMES, Look, component_colours, level_colours, size_scale, to_bytes
 
 if TYPE_CHECKING:
     from matplotlib.legend import Legend
     from matplotlib.text import Text
 
-    from .config import RenderConfig
+    from ..config import RenderConfig
     from .live_text import FrameTitle
-    from .panels import LogLikelihoodPanel
+    from .loglik_panel import LogLikelihoodPanel
 
 __all__ = ["FrameRenderer", "check_options", "count_frames", "key_colours", "render_frames"]
 
@@ -61,7 +61,7 @@ def check_options(options: RenderConfig, n_features: int, n_components: int, *, 
 
 
 def _look(history: History, options: RenderConfig, truth: Mixture | None) -> Look:
-    from .summary import match_components
+    from ..em import match_components
 
     theme = THEMES[options.theme]
     colours = component_colours(history.weights.shape[1], options.palette)
@@ -89,7 +89,7 @@ class FrameRenderer:
         self, X: np.ndarray, history: History, options: RenderConfig, *,
         truth: Mixture | None = None, source: object = "render",
     ) -> None:
-        from .em import responsibilities_for
+        from ..em import responsibilities_for
         from .layout import FrameLayout
         from .line_view import LineView
         from .live_text import FrameTitle
@@ -164,7 +164,7 @@ class FrameRenderer:
         return "right" if self.view.data_aspect < 1 else "below"
 
     def _add_panel(self) -> LogLikelihoodPanel:
-        from .panels import LogLikelihoodPanel
+        from .loglik_panel import LogLikelihoodPanel
 
         return LogLikelihoodPanel(
             self.layout.panel, self._history.log_likelihood, len(self._X), converged=self._history.converged,

@@ -27,7 +27,7 @@ from typing import Literal, Optional, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .config_document import ModelTree, apply_overrides, check_finite, check_keys, config_error
+from .document import ModelTree, apply_overrides, check_finite, check_keys, config_error
 from .field_checks import (
     MAX_COORDINATE,
     Matrix,
@@ -44,8 +44,8 @@ from .field_checks import (
     _positive,
     _weights,
 )
-from .history import Mixture
-from .yaml_safe import MAX_CONFIG_BYTES, MAX_YAML_VALUES, Path_, parse_value, read_document
+from ..history import Mixture
+from .yaml_reader import MAX_CONFIG_BYTES, MAX_YAML_VALUES, Path_, parse_value, read_document
 
 __all__ = [
     "Config",

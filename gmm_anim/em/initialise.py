@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .history import Mixture
+from ..history import Mixture
 
 __all__ = ["explicit_start", "kmeans_clusters", "random_start"]
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .config import Config
+from .models import Config
 
 __all__ = ["DESCRIPTIONS", "SCHEMA_DIALECT", "config_schema", "schema_json", "schema_keys"]
 

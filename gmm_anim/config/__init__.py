@@ -1,0 +1,19 @@
+"""The config stage: read YAML safely, validate it into a frozen ``Config``, check resource limits."""
+
+from .limits import check_config, check_points
+from .models import Config, EmConfig, InitialMixture, RenderConfig, load_config
+from .schema import config_schema, schema_json
+from .yaml_reader import parse_value
+
+__all__ = [
+    "Config",
+    "EmConfig",
+    "InitialMixture",
+    "RenderConfig",
+    "check_config",
+    "check_points",
+    "config_schema",
+    "load_config",
+    "parse_value",
+    "schema_json",
+]
