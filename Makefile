@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOK ?= ../shared/reference/notebook.py
 
-.PHONY: install test demo bench clean gallery docs
+.PHONY: install test lint demo bench clean gallery docs
 
 install: $(VENV)/.installed
 
@@ -15,8 +15,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test: install
+test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+# ruff (lint and format check) and mypy, configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check gmm_anim tests scripts bench
+	$(BIN)/ruff format --check gmm_anim tests scripts bench
+	$(BIN)/mypy
 
 demo: install
 	$(BIN)/gmm-anim render configs/seed.yaml -o seed.gif
