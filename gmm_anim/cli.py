@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
+from .formats import FORMATS
 
 if TYPE_CHECKING:
     from .config import Config
@@ -47,13 +48,8 @@ app = typer.Typer(
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 DEFAULT_INIT_PATH = Path("gmm-anim.yaml")
-
-
-class Format(str, Enum):
-    gif = "gif"
-    mp4 = "mp4"
-    webp = "webp"
-    png = "png"
+# The choices of -f, from the one list of output formats.
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]  # members from FORMATS
 
 
 class Terminated(BaseException):

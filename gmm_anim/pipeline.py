@@ -24,11 +24,10 @@ from . import sampling
 from .config import Config, check_config, check_points
 from .config import load_config as _load_valid_config
 from .errors import ConfigError, OutputError
+from .formats import INLINE_TYPES, SUFFIXES
 from .history import History
 
 __all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize", "animate", "Animation"]
-
-SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ""}
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None, *, render: bool = True) -> Config:
@@ -172,10 +171,6 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     }
 
 
-# What a notebook can show inline, by format: the MIME type of the data URI.
-_INLINE_TYPES = {"gif": "image/gif", "webp": "image/webp", "mp4": "video/mp4"}
-
-
 @dataclass(frozen=True)
 class Animation:
     """A rendered animation held in memory that shows itself inline in Jupyter.
@@ -188,7 +183,7 @@ class Animation:
 
     def _repr_html_(self) -> str:
         encoded = base64.b64encode(self.data).decode("ascii")
-        source = f"data:{_INLINE_TYPES[self.format]};base64,{encoded}"
+        source = f"data:{INLINE_TYPES[self.format]};base64,{encoded}"
         if self.format == "mp4":
             return f'<video src="{source}" controls autoplay loop muted playsinline></video>'
         return f'<img src="{source}" alt="EM iterations"/>'
@@ -212,8 +207,8 @@ def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
     """
     import tempfile
 
-    if format not in _INLINE_TYPES:
-        raise ValueError(f"format: expected one of {', '.join(_INLINE_TYPES)}, got {format!r}")
+    if format not in INLINE_TYPES:
+        raise ValueError(f"format: expected one of {', '.join(INLINE_TYPES)}, got {format!r}")
     if not isinstance(cfg, Config):
         cfg = load_config(cfg)
     X, _ = sample(cfg)

@@ -41,12 +41,10 @@ import numpy as np
 
 from .encoder_process import encode_in_child
 from ..errors import ConfigError, OutputError
+from ..formats import FORMATS, SUFFIX_FORMATS
 from .gif import indexed_frames, write_gif
 
-__all__ = ["FORMATS", "frame_durations_ms", "resolve_format", "write_animation"]
-
-FORMATS = ("gif", "mp4", "webp", "png")
-_SUFFIX_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webp": "webp", ".png": "png"}
+__all__ = ["frame_durations_ms", "resolve_format", "write_animation"]
 
 # GIF stores durations in centiseconds in 16 bits.
 _GIF_MAX_DURATION_MS = 655_350
@@ -72,14 +70,14 @@ def resolve_format(path: Path, format: str) -> str:
     suffix = path.suffix.lower()
     if not suffix:
         return "png"
-    if suffix not in _SUFFIX_FORMATS:
+    if suffix not in SUFFIX_FORMATS:
         raise ConfigError(
             path,
             "render.format",
-            f"expected an output name ending in {', '.join(_SUFFIX_FORMATS)} or none "
+            f"expected an output name ending in {', '.join(SUFFIX_FORMATS)} or none "
             f"(a PNG folder), got {suffix!r}; or set render.format explicitly",
         )
-    return _SUFFIX_FORMATS[suffix]
+    return SUFFIX_FORMATS[suffix]
 
 
 def _round_to_10ms(milliseconds: float) -> int:
