@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blas import SERIAL_PRODUCT
 from .covariances import make_positive_definite, precision_cholesky
 
 __all__ = [
@@ -29,13 +30,8 @@ __all__ = [
 
 _LOG_2PI = math.log(2.0 * math.pi)
 # Samples per block: a (K, block) array of log densities (1 MiB) stays in cache,
-# and every matrix product of a block has m * n * k below _SERIAL_PRODUCT.
-# OpenBLAS shares a product between threads from 2 * 2**18 on; for products
-# this small the hand-off costs more than it saves, and on a busy machine a
-# thread waiting for its partner stalls each call for a time slice (an EM
-# iteration at n = 1e6, K = 10 took 0.7-1.3 s instead of 0.05 s on 2 loaded cores).
+# and every matrix product of a block stays on one BLAS thread (SERIAL_PRODUCT).
 _BLOCK_VALUES = 2**17
-_SERIAL_PRODUCT = 2**18
 _QUADRATIC_MAX_FEATURES = 6  # above this D the expansion costs more than it saves
 _QUADRATIC_MAX_BYTES = 256 * 2**20
 # Expanding (x - mu)^T P (x - mu) loses about eps * a^T |P| a (a = |mu| + std,
@@ -134,11 +130,11 @@ def expansion_is_accurate(data: Points, params: Params) -> bool:
 
 
 def sample_blocks(n_samples: int, n_components: int, product_width: int) -> list[slice]:
-    """Slices of at most _BLOCK_VALUES / K samples, and _SERIAL_PRODUCT / product_width.
+    """Slices of at most _BLOCK_VALUES / K samples, and SERIAL_PRODUCT / product_width.
 
     product_width : m * n * k of a block's matrix products divided by the block size.
     """
-    size = max(256, min(_BLOCK_VALUES // n_components, _SERIAL_PRODUCT // product_width))
+    size = max(256, min(_BLOCK_VALUES // n_components, SERIAL_PRODUCT // product_width))
     return [slice(start, start + size) for start in range(0, n_samples, size)]
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..blas import SERIAL_PRODUCT
 from ..history import Mixture
 
 __all__ = ["explicit_start", "kmeans_clusters", "random_start"]
 
 _LLOYD_STEPS = 10
 # Points per block of the nearest-centre search: a (block, K) distance array
-# stays small, and the block's product (m * n * k) below 2**18, which OpenBLAS
-# runs on one thread (see gmm_anim.estep).
+# stays small, and the block's product on one BLAS thread (SERIAL_PRODUCT).
 _BLOCK_ROWS = 2**14
-_SERIAL_PRODUCT = 2**18
 
 
 def random_start(X: np.ndarray, n_components: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -43,7 +42,7 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre for every point (ties: the lowest index)."""
     labels = np.empty(len(X), dtype=np.intp)
     centre_norms = np.einsum("ij,ij->i", centres, centres)
-    rows = max(256, min(_BLOCK_ROWS, _SERIAL_PRODUCT // centres.size))
+    rows = max(256, min(_BLOCK_ROWS, SERIAL_PRODUCT // centres.size))
     for start in range(0, len(X), rows):
         block = slice(start, start + rows)
         labels[block] = np.argmin(centre_norms - 2.0 * X[block] @ centres.T, axis=1)

@@ -43,6 +43,8 @@ from typing import IO
 
 import numpy as np
 
+from ..blas import SERIAL_PRODUCT
+
 __all__ = ["MAX_COLOURS", "NearestColour", "build_palette", "indexed_frames", "pack_rgb", "write_gif"]
 
 # One slot of the 256 stays free for the transparent "unchanged pixel" index.
@@ -53,7 +55,6 @@ _PALETTE_SAMPLE_PIXELS = 15_000
 _KMEANS_STEPS = 8
 # k-means runs on at most this many distinct colours (an even subsample beyond).
 _KMEANS_MAX_COLOURS = 50_000
-_SERIAL_PRODUCT = 2**18
 
 
 # --- colour codes -------------------------------------------------------------
@@ -121,8 +122,8 @@ def _nearest_centres(colours: np.ndarray, centres: np.ndarray) -> np.ndarray:
     centres = centres.astype(np.float32)
     labels = np.empty(len(colours), np.intp)
     squared_norms = (centres**2).sum(axis=1)
-    # Blocks whose product stays on one OpenBLAS thread (see gmm_anim.estep).
-    rows = max(64, _SERIAL_PRODUCT // centres.size)
+    # Blocks whose product stays on one OpenBLAS thread.
+    rows = max(64, SERIAL_PRODUCT // centres.size)
     for start in range(0, len(colours), rows):
         block = colours[start : start + rows].astype(np.float32)
         labels[start : start + rows] = (squared_norms - 2 * block @ centres.T).argmin(axis=1)
