@@ -82,9 +82,7 @@ class History:
         return len(self) - 1
 
     def __getitem__(self, iteration: int) -> Mixture:
-        return Mixture(
-            self.weights[iteration], self.means[iteration], self.covariances[iteration]
-        )
+        return Mixture(self.weights[iteration], self.means[iteration], self.covariances[iteration])
 
     @property
     def final(self) -> Mixture:

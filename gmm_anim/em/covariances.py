@@ -36,7 +36,6 @@ def restrict(covariances: np.ndarray, weights: np.ndarray, covariance_type: str)
     return variances[:, :, None] * np.eye(variances.shape[1])
 
 
-
 def make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, float]:
     """Add the smallest diagonal loading that makes each covariance (K, D, D) usable.
 
@@ -70,7 +69,6 @@ def make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> 
                 covariances[k] += np.diag(loading[k] + _CONDITION_FLOOR * variances[k])
                 loading[k] = 2.0 * loading[k] + _CONDITION_FLOOR * variances[k]
     return covariances, float(loading.max())
-
 
 
 def precision_cholesky(covariances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

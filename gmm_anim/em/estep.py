@@ -4,7 +4,7 @@ The data are centred once. Two evaluation paths give the same numbers:
 
 - quadratic features (small D): with ``features = [1, x, upper(x x^T)]`` built
   once, every component's weighted log density is one matmul ``W @ features``
-  and the M-step's sufficient statistics are one matmul ``resp @ features.T``,
+  and the M-step's sufficient statistics are one matmul ``resp_by_component @ features.T``,
   block by block so that the (K, block) log densities stay in cache;
 - Cholesky (large D, or when expanding the quadratic form would cancel:
   a component narrow compared with its distance from the data centre):
@@ -56,7 +56,7 @@ class Points:
     centre: np.ndarray
     features: np.ndarray | None
     feature_var: np.ndarray
-    resp: np.ndarray | None = None  # (n_components, n_samples) buffer of the Cholesky path
+    resp_by_component: np.ndarray | None = None  # (n_components, n_samples) buffer of the Cholesky path
 
 
 @dataclass(frozen=True)
@@ -151,15 +151,18 @@ def _normalise_block(log_prob: np.ndarray) -> float:
     return float(top.sum() + np.log(total).sum())
 
 
-def e_step_quadratic(data: Points, params: Params, resp: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def e_step_quadratic(
+    data: Points, params: Params, resp_by_component: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """Log-likelihood and sufficient statistics (K, n_quadratic) via the expansion.
 
     -0.5 (x - mu)^T P (x - mu) = -0.5 x^T P x + (P mu)^T x - 0.5 mu^T P mu,
     so one row of W per component holds the constant, P mu and the upper
-    triangle of -0.5 P (off-diagonal entries doubled). Fills ``resp`` (K, n)
+    triangle of -0.5 P (off-diagonal entries doubled). Fills ``resp_by_component`` (K, n)
     when given.
     """
     features = data.features
+    assert features is not None, "the quadratic path runs only on expanded points"
     n_components, n_features = params.means.shape
     rows, cols = np.triu_indices(n_features)
     precisions_mean = np.einsum("kij,kj->ki", params.precisions, params.means)
@@ -181,17 +184,17 @@ def e_step_quadratic(data: Points, params: Params, resp: np.ndarray | None = Non
         np.matmul(W, chunk, out=log_prob)
         log_lik += _normalise_block(log_prob)
         stats += log_prob @ chunk.T
-        if resp is not None:
-            resp[:, block] = log_prob
+        if resp_by_component is not None:
+            resp_by_component[:, block] = log_prob
     return log_lik, stats
 
 
-def e_step_cholesky(data: Points, params: Params, resp: np.ndarray) -> float:
-    """Log-likelihood, filling ``resp`` (K, n_samples) with the responsibilities."""
+def e_step_cholesky(data: Points, params: Params, resp_by_component: np.ndarray) -> float:
+    """Log-likelihood, filling ``resp_by_component`` (K, n_samples) with the responsibilities."""
     log_lik = 0.0
     n_features = data.X.shape[1]
     for block in sample_blocks(len(data.X), len(params.weights), n_features * n_features):
-        X, log_prob = data.X[block], resp[:, block]
+        X, log_prob = data.X[block], resp_by_component[:, block]
         for k, (mean, prec_chol) in enumerate(zip(params.means, params.prec_chol)):
             y = (X - mean) @ prec_chol
             np.einsum("ij,ij->i", y, y, out=log_prob[k])
@@ -202,13 +205,15 @@ def e_step_cholesky(data: Points, params: Params, resp: np.ndarray) -> float:
 
 
 def resp_buffer(data: Points, n_components: int) -> np.ndarray:
-    if data.resp is None or data.resp.shape[0] != n_components:
-        data.resp = np.empty((n_components, len(data.X)))
-    return data.resp
+    if data.resp_by_component is None or data.resp_by_component.shape[0] != n_components:
+        data.resp_by_component = np.empty((n_components, len(data.X)))
+    return data.resp_by_component
 
 
-def evaluate(data: Points, params: Params, resp: np.ndarray | None = None) -> float:
-    """Total log-likelihood under ``params``; fills ``resp`` (K, n) when given."""
+def evaluate(data: Points, params: Params, resp_by_component: np.ndarray | None = None) -> float:
+    """Total log-likelihood under ``params``; fills ``resp_by_component`` (K, n) when given."""
     if expansion_is_accurate(data, params):
-        return e_step_quadratic(data, params, resp)[0]
-    return e_step_cholesky(data, params, resp if resp is not None else resp_buffer(data, len(params.weights)))
+        return e_step_quadratic(data, params, resp_by_component)[0]
+    if resp_by_component is None:
+        resp_by_component = resp_buffer(data, len(params.weights))
+    return e_step_cholesky(data, params, resp_by_component)

@@ -65,7 +65,9 @@ def _kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator
     return centres
 
 
-def kmeans_clusters(X: np.ndarray, n_components: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def kmeans_clusters(
+    X: np.ndarray, n_components: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """k-means++ then Lloyd steps; returns the clusters' counts (K,), means (K, D), scatter (K, D, D).
 
     scatter[k] is sum over the members of (x - mean)(x - mean)^T. An empty
@@ -105,9 +107,15 @@ def explicit_start(
     means = np.asarray(initial.means, dtype=np.float64)
     covariances = np.asarray(initial.covariances, dtype=np.float64)
     K, D = n_components, n_features
-    for name, array, shape in (("weights", weights, (K,)), ("means", means, (K, D)), ("covariances", covariances, (K, D, D))):
+    for name, array, shape in (
+        ("weights", weights, (K,)),
+        ("means", means, (K, D)),
+        ("covariances", covariances, (K, D, D)),
+    ):
         if array.shape != shape:
-            raise ValueError(f"initial {name} must have shape {shape} (n_components={K}, n_features={D}), got {array.shape}")
+            raise ValueError(
+                f"initial {name} must have shape {shape} (n_components={K}, n_features={D}), got {array.shape}"
+            )
         if not np.isfinite(array).all():
             raise ValueError(f"initial {name} must be finite")
     if np.any(weights <= 0):

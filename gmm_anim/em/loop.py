@@ -17,13 +17,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .covariances import COVARIANCE_TYPES, restrict
 from ..errors import GmmAnimWarning
-from .estep import (
-    Params, Points, e_step_cholesky, e_step_quadratic, evaluate, expansion_is_accurate, make_params, prepare,
-    resp_buffer, sample_blocks,
-)  # fmt: skip
 from ..history import History, Mixture
+from .covariances import COVARIANCE_TYPES, restrict
+from .estep import (
+    Params,
+    Points,
+    e_step_cholesky,
+    e_step_quadratic,
+    evaluate,
+    expansion_is_accurate,
+    make_params,
+    prepare,
+    resp_buffer,
+    sample_blocks,
+)  # fmt: skip
 from .initialise import explicit_start, kmeans_clusters, random_start
 
 __all__ = ["COVARIANCE_TYPES", "INITS", "run_em", "responsibilities", "responsibilities_for", "log_likelihood"]
@@ -52,8 +60,11 @@ def _m_step(
     return nk / nk.sum(), means, covariances
 
 
-def _moments_from_features(stats: np.ndarray, n_features: int) -> tuple[np.ndarray, ...]:
-    """Responsibility sums, means and scatter from ``resp @ features.T``."""
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # responsibility sums (K,), means (K, D), scatter (K, D, D)
+
+
+def _moments_from_features(stats: np.ndarray, n_features: int) -> Moments:
+    """Responsibility sums, means and scatter from ``resp_by_component @ features.T``."""
     r_sum, sums = stats[:, 0], stats[:, 1 : 1 + n_features]
     rows, cols = np.triu_indices(n_features)
     second = np.empty((len(stats), n_features, n_features))
@@ -65,15 +76,15 @@ def _moments_from_features(stats: np.ndarray, n_features: int) -> tuple[np.ndarr
     return r_sum, means, scatter
 
 
-def _moments_exact(X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Responsibility sums, means and scatter in two passes (resp is (K, n))."""
-    r_sum = resp.sum(axis=1)
-    means = (resp @ X) / (r_sum + _NK_FLOOR)[:, None]
-    scatter = np.zeros((len(resp), X.shape[1], X.shape[1]))
-    for block in sample_blocks(len(X), len(resp), X.shape[1] * X.shape[1]):
+def _moments_exact(X: np.ndarray, resp_by_component: np.ndarray) -> Moments:
+    """Responsibility sums, means and scatter in two passes; ``resp_by_component`` is (K, n)."""
+    r_sum = resp_by_component.sum(axis=1)
+    means = (resp_by_component @ X) / (r_sum + _NK_FLOOR)[:, None]
+    scatter = np.zeros((len(resp_by_component), X.shape[1], X.shape[1]))
+    for block in sample_blocks(len(X), len(resp_by_component), X.shape[1] * X.shape[1]):
         for k, mean in enumerate(means):
             diff = X[block] - mean
-            scatter[k] += (diff * resp[k, block, None]).T @ diff
+            scatter[k] += (diff * resp_by_component[k, block, None]).T @ diff
     return r_sum, means, scatter
 
 
@@ -91,9 +102,9 @@ def _em_step(data: Points, params: Params, reg_covar: float, covariance_type: st
         if expansion_is_accurate(data, updated):
             return log_lik, updated
     # The expansion would cancel for these parameters: redo the step exactly.
-    resp = resp_buffer(data, len(params.weights))
-    log_lik = e_step_cholesky(data, params, resp)
-    moments = _moments_exact(data.X, resp)
+    resp_by_component = resp_buffer(data, len(params.weights))
+    log_lik = e_step_cholesky(data, params, resp_by_component)
+    moments = _moments_exact(data.X, resp_by_component)
     return log_lik, make_params(*_m_step(*moments, reg_covar, covariance_type), data)
 
 
@@ -102,8 +113,13 @@ def _em_step(data: Points, params: Params, reg_covar: float, covariance_type: st
 
 
 def _initial_params(
-    data: Points, n_components: int, covariance_type: str, init: str,
-    rng: np.random.Generator, reg_covar: float, initial: Mixture | None,
+    data: Points,
+    n_components: int,
+    covariance_type: str,
+    init: str,
+    rng: np.random.Generator,
+    reg_covar: float,
+    initial: Mixture | None,
 ) -> Params:
     if init == "random":
         weights, means, covariances = random_start(data.X, n_components, rng)
@@ -225,9 +241,9 @@ def responsibilities_for(X: np.ndarray) -> Callable[[Mixture], np.ndarray]:
 
     def responsibilities_of(mixture: Mixture) -> np.ndarray:
         params = _mixture_params(data, mixture)
-        resp = np.empty((len(params.weights), len(data.X)))
-        evaluate(data, params, resp)
-        return resp.T
+        resp_by_component = np.empty((len(params.weights), len(data.X)))
+        evaluate(data, params, resp_by_component)
+        return resp_by_component.T
 
     return responsibilities_of
 
