@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -47,3 +48,10 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def runner(monkeypatch) -> CliRunner:
+    """A Typer test runner with stderr apart from stdout, and no --debug left over from another test."""
+    monkeypatch.delenv("GMM_ANIM_DEBUG", raising=False)  # `--debug` in another test sets it
+    return CliRunner()

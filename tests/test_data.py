@@ -131,19 +131,6 @@ def test_npy_round_trip_property(tmp_path, points):
     np.testing.assert_array_equal(load(tmp_path / "p.npy"), points)
 
 
-@FUZZ
-@given(text=st.text(alphabet="0123456789.,-+e #x\n\t\"nainf", max_size=60))
-def test_any_csv_text_loads_or_gives_a_data_error(tmp_path, text):
-    path = tmp_path / "p.csv"
-    path.write_text(text)
-    try:
-        points = load(path)
-    except ConfigError as error:
-        assert error.field == "data" and "\n" not in str(error)
-    else:
-        assert np.isfinite(points).all() and points.size > 0
-
-
 # ---------------------------------------------------------------------------
 # Faults: each gives one ConfigError naming data, with row and column where it has them
 

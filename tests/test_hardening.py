@@ -2,8 +2,9 @@
 
 Every file in tests/bad_configs/ states on its first three lines the field
 its error names, the exact message, and the exit code (``# field:``,
-``# message:``, ``# exit:``). Here each one goes through ``gmm-anim render``
-with an existing output file, which must stay as it was.
+``# message:``, ``# exit:``); ``{any}`` in a message stands for a machine's
+figure and ``{here}`` for the corpus folder. Here each one goes through
+``gmm-anim render`` with an existing output file, which must stay as it was.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SEED_CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from gmm_anim import pipeline
 from gmm_anim.cli import app
@@ -41,33 +42,33 @@ SMALL = {
 }
 
 
-@pytest.fixture
-def runner(monkeypatch) -> CliRunner:
-    monkeypatch.delenv("GMM_ANIM_DEBUG", raising=False)  # `--debug` in another test sets it
-    return CliRunner()
-
-
-def header(path: Path) -> tuple[str, int]:
-    """The field and exit code a corpus file states."""
+def header(path: Path) -> tuple[str, str, int]:
+    """The field, the message (as a regular expression) and the exit code a corpus file states."""
     lines = path.read_bytes().split(b"\n", 3)
-    assert lines[0].startswith(b"# field: ") and lines[2].startswith(b"# exit: "), path.name
-    return lines[0].decode().removeprefix("# field: "), int(lines[2].decode().removeprefix("# exit: "))
+    assert lines[0].startswith(b"# field: ") and lines[1].startswith(b"# message: "), path.name
+    assert lines[2].startswith(b"# exit: "), path.name
+    field = lines[0].decode().removeprefix("# field: ")
+    message = lines[1].decode().removeprefix("# message: ").replace("{here}", str(CORPUS))
+    pattern = ".+".join(re.escape(part) for part in message.split("{any}"))
+    return field, pattern, int(lines[2].decode().removeprefix("# exit: "))
 
 
 def test_corpus_covers_configs_and_data_files():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 100
     assert sum(header(path)[0] == "data" for path in CASES) >= 15
+    assert {header(path)[2] for path in CASES} == {2}  # every one is a bad config or data file
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda path: path.stem)
-def test_cli_gives_one_error_line_and_leaves_the_output_alone(runner, tmp_path, path):
-    field, exit_code = header(path)
+def test_cli_gives_its_exact_error_line_and_leaves_the_output_alone(runner, tmp_path, path):
+    field, message, exit_code = header(path)
     output = tmp_path / "out.gif"
     output.write_bytes(PREVIOUS)
     result = runner.invoke(app, ["render", str(path), "-o", str(output)])
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == exit_code, result.stderr
-    assert len(lines) == 1 and lines[0].startswith(f"Error: {path}: {field}: "), result.stderr
+    assert result.exit_code == exit_code == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert re.fullmatch(re.escape(f"Error: {path}: {field}: ") + message, lines[0]), lines[0]
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert output.read_bytes() == PREVIOUS
     assert list(tmp_path.iterdir()) == [output]  # no temporary file left beside it
@@ -156,14 +157,6 @@ def only_config_error(path: Path, overrides: dict | None = None) -> None:
     assert isinstance(cfg, Config)
 
 
-@FUZZ
-@given(text=yaml_texts())
-def test_fuzz_yaml_documents(tmp_path, text):
-    path = tmp_path / "fuzz.yaml"
-    path.write_text(text)
-    only_config_error(path)
-
-
 # Values a mutation puts in place: wrong types, edges of ranges, odd shapes.
 odd_values = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.sampled_from([0, -1, 1, 63, 64, 4096, 4097, 10**7]),
@@ -214,25 +207,87 @@ def _put(target: object, key: object, value: object) -> None:
             target.append(value)
 
 
-@FUZZ
-@given(changes=mutations, as_overrides=st.booleans())
-def test_fuzz_mutated_valid_config(tmp_path, changes, as_overrides):
+def mutated_valid(changes: list, as_overrides: bool) -> tuple[bytes, dict | None]:
+    """SMALL with the changes made to the document, or the same changes as --set would make them."""
     document = json.loads(json.dumps(SMALL))
-    path = tmp_path / "fuzz.yaml"
-    if as_overrides:  # the same changes as --set would make them, on the valid file
-        path.write_text(yaml.safe_dump(document))
+    if as_overrides:
         overrides = {".".join(map(str, key)): value for action, key, value in changes if action == "set"}
         overrides = {key: value for key, value in overrides.items() if "[" not in key and key}
-        only_config_error(path, overrides)
-        return
+        return yaml.safe_dump(document).encode(), overrides
     for action, key, value in changes:
         mutate(document, key, action, value)
-    path.write_text(yaml.safe_dump(document, allow_unicode=True))
-    only_config_error(path)
+    return yaml.safe_dump(document, allow_unicode=True).encode(), None
 
 
-@FUZZ
-@given(text=st.text(alphabet="0123456789.,-+eEnaifNI# \t\n\"x;", max_size=80), n_components=st.integers(1, 4))
+# Plain Python values for whole documents, and dotted keys given as overrides, on the seed config.
+SEED_TEXT = SEED_CONFIG.read_text()
+python_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+)
+python_values = st.recursive(
+    python_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+document_keys = st.sampled_from(
+    KEYS + ["em.tol", "em.init", "em.initial", "em.components", "em.covariance_type", "render.fps", "render.title",
+            "render.sigmas", "render.output", "bogus"]
+)
+
+
+def seed_with(document: dict) -> tuple[bytes, dict]:
+    """The seed config with the plain keys replaced and the dotted ones given as overrides."""
+    base = yaml.safe_load(SEED_TEXT)
+    base.update({key: value for key, value in document.items() if "." not in key})
+    return yaml.safe_dump(base).encode(), {key: value for key, value in document.items() if "." in key}
+
+
+def mutated_seed(position: int, junk: str, cut: int) -> tuple[bytes, None]:
+    """The seed config's text with ``cut`` characters at ``position`` replaced by ``junk``."""
+    return (SEED_TEXT[:position] + junk + SEED_TEXT[position + cut:]).encode(), None
+
+
+# Each strategy gives the bytes of a config file and the overrides to load it with.
+config_cases = st.one_of(
+    # any text, and (through lone surrogates) bytes that are not UTF-8
+    st.text(max_size=200).map(lambda text: (text.encode("utf-8", "surrogatepass"), None)),
+    # YAML syntax: flow collections, anchors, aliases, merges, tags and tricky scalars
+    yaml_texts().map(lambda text: (text.encode(), None)),
+    # whole documents of plain values, some keys as --set overrides
+    st.dictionaries(document_keys, python_values, max_size=4).map(seed_with),
+    # text-level damage to the seed config
+    st.builds(
+        mutated_seed, st.integers(0, len(SEED_TEXT)),
+        st.text(alphabet="[]{}:,-&*!|>'\"#%@` \n\t.0e", max_size=6), st.integers(0, 4),
+    ),
+    # edits of a small valid config, in the file or as --set overrides
+    st.builds(mutated_valid, mutations, st.booleans()),
+)
+
+
+@pytest.mark.slow
+@settings(FUZZ, max_examples=800)
+@given(case=config_cases)
+def test_fuzz_configs(tmp_path, case):
+    content, overrides = case
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(content)
+    only_config_error(path, overrides)
+
+
+# CSV text from two alphabets: one rich in separators and special floats, one in headers and tabs.
+csv_texts = st.one_of(
+    st.text(alphabet="0123456789.,-+eEnaifNI# \t\n\"x;", max_size=80),
+    st.text(alphabet="0123456789.,-+e #x\n\t\"nainf", max_size=60),
+)
+
+
+@pytest.mark.slow
+@settings(FUZZ, max_examples=260)
+@given(text=csv_texts, n_components=st.integers(1, 4))
 def test_fuzz_data_files(tmp_path, text, n_components):
     (tmp_path / "points.csv").write_text(text)
     path = tmp_path / "fuzz.yaml"
@@ -257,6 +312,7 @@ def valid_npy() -> bytes:
 NPY = valid_npy()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     changes=st.lists(st.tuples(st.integers(0, len(NPY) - 1), st.integers(0, 255)), max_size=4),
