@@ -67,6 +67,7 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
                 f"expected at least {cfg.n_components} points (one per component), got {len(X)}",
             )
         return X, None
+    assert cfg.truth is not None, "validation requires the true mixture when there is no data file"
     rng = np.random.default_rng(cfg.seed)
     return sampling.sample(cfg.truth, cfg.samples, rng, jitter=cfg.jitter)
 

@@ -74,8 +74,8 @@ class DensityRaster:
         mixing is done here, not by the renderer's alpha blending, so a
         cell's bytes are known exactly.
         """
-        background = np.asarray(background, dtype=np.float64)
-        mixed = background + self.intensity[..., None] * (self.cell_colours(resp, colours) - background)
+        background_rgb = np.asarray(background, dtype=np.float64)
+        mixed = background_rgb + self.intensity[..., None] * (self.cell_colours(resp, colours) - background_rgb)
         rgba = np.empty((*self.shape, 4), dtype=np.uint8)
         rgba[..., :3] = np.round(np.clip(mixed, 0.0, 1.0) * 255)
         rgba[..., 3] = np.where(self.counts > 0, 255, 0)

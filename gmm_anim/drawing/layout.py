@@ -95,7 +95,7 @@ class FrameLayout:
             title.set_text(text)
             widest = max(widest, title.get_window_extent(renderer).width)
         if widest > 0.96 * self.width:
-            title.set_fontsize(title.get_fontsize() * 0.96 * self.width / widest)
+            title.set_fontsize(float(title.get_fontsize()) * 0.96 * self.width / widest)
         title.set_text(texts[0])
         return title
 
@@ -140,7 +140,7 @@ class FrameLayout:
             "right": min((width - sizes["right"].width) / self._data_aspect, height),
             "below": min(width / self._data_aspect, height - sizes["below"].height),
         }
-        return max(room, key=room.get)
+        return max(room, key=lambda side: room[side])
 
     def _place_legend(self, handles: list, labels: list[str], title: str | None, side: str) -> Legend:
         from matplotlib.legend_handler import HandlerTuple
@@ -150,10 +150,16 @@ class FrameLayout:
             # matplotlib fills columns first; reorder so the entries read row by row
             order = [i for col in range(ncols) for i in range(col, len(handles), ncols)]
             legend = self.figure.legend(
-                [handles[i] for i in order], [labels[i] for i in order], ncols=ncols,
-                loc="outside right center" if side == "right" else "outside lower center", frameon=False,
-                fontsize=9 * self.font, labelcolor=self.theme.foreground, title=title,
-                title_fontsize=9 * self.font, alignment="left",
+                [handles[i] for i in order],
+                [labels[i] for i in order],
+                ncols=ncols,
+                loc="outside right center" if side == "right" else "outside lower center",
+                frameon=False,
+                fontsize=9 * self.font,
+                labelcolor=self.theme.foreground,
+                title=title,
+                title_fontsize=9 * self.font,
+                alignment="left",
                 handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
             )
             legend.get_title().set_color(self.theme.foreground)
@@ -224,7 +230,9 @@ class FrameLayout:
         """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.figure.get_layout_engine().execute(self.figure)
+            engine = self.figure.get_layout_engine()
+            assert engine is not None, "the figure is made with the constrained layout engine"
+            engine.execute(self.figure)
         collapsed = False
         for warning in caught:
             if "constrained_layout not applied" in str(warning.message):
@@ -301,8 +309,16 @@ def truth_and_mean_handles(look: Look, *, show_truth: bool, mean_marker_area: fl
         handles.append(Line2D([], [], color=theme.truth, linewidth=1.2 * scale, linestyle="--"))
         labels.append("true")
     handles.append(
-        Line2D([], [], linestyle="none", marker="X", markersize=mean_marker_area**0.5 * scale,
-               markerfacecolor=theme.truth, markeredgecolor=theme.marker_edge, markeredgewidth=scale)
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="X",
+            markersize=mean_marker_area**0.5 * scale,
+            markerfacecolor=theme.truth,
+            markeredgecolor=theme.marker_edge,
+            markeredgewidth=scale,
+        )
     )
     labels.append("mean")
     return handles, labels

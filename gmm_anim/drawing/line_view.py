@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..history import History, Mixture
 from .density_raster import DensityRaster
 from .geometry import span_limits, weighted_densities
-from ..history import History, Mixture
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
@@ -70,7 +70,7 @@ class LineView:
         drawn = [self.x, history.means[..., 0].ravel()] + ([truth.means[:, 0]] if truth is not None else [])
         low, high = min(float(a.min()) for a in drawn), max(float(a.max()) for a in drawn)
         self.x_limits = span_limits(np.array([low]), np.array([high]))[0]
-        self.grid = np.linspace(*self.x_limits, CURVE_POINTS)
+        self.grid = np.linspace(self.x_limits[0], self.x_limits[1], CURVE_POINTS)
         bins = int(np.clip(2 * len(self.x) ** (1 / 3), 10, 80))
         self.histogram, self.edges = np.histogram(self.x, bins=bins, range=(self.x.min(), self.x.max()), density=True)
         self.top = HEADROOM * max(self._highest_curve(history), float(self.histogram.max()))
@@ -101,19 +101,35 @@ class LineView:
         self.rug, self.raster = None, None
         if self.use_raster:
             self.raster = axes.imshow(
-                np.zeros((1, 1, 4), dtype=np.uint8), extent=self._strip_extent(), origin="lower",
-                interpolation="nearest", aspect="auto", zorder=3, animated=True,
+                np.zeros((1, 1, 4), dtype=np.uint8),
+                extent=self._strip_extent(),
+                origin="lower",
+                interpolation="nearest",
+                aspect="auto",
+                zorder=3,
+                animated=True,
             )
         else:
             self.rug = axes.scatter(
-                self.x, np.full(len(self.x), self.rug_y), marker="|",
-                linewidths=max(1, round(scale)) * 0.72, zorder=3, animated=True,
+                self.x,
+                np.full(len(self.x), self.rug_y),
+                marker="|",
+                linewidths=max(1, round(scale)) * 0.72,
+                zorder=3,
+                animated=True,
             )
         truth_outlines = self.look.truth_outlines(final=False)
         n_true = 0 if self.truth is None else self.truth.n_components
         self.truth_curves = [
-            axes.plot(self.grid, self.grid * 0, color=truth_outlines[0, j], linewidth=1.2 * scale, linestyle="--",
-                      zorder=3.5, animated=True)[0]
+            axes.plot(
+                self.grid,
+                self.grid * 0,
+                color=truth_outlines[0, j],
+                linewidth=1.2 * scale,
+                linestyle="--",
+                zorder=3.5,
+                animated=True,
+            )[0]
             for j in range(n_true)
         ]
         # the mixture under the components: where one component alone makes it, the component shows
@@ -125,8 +141,15 @@ class LineView:
             for colour in self.look.colours
         ]
         self.means = axes.scatter(
-            self._first.means[:, 0], np.zeros(len(self._first.means)), marker="X", s=MEAN_MARKER_AREA * scale**2,
-            c=self.look.colours, edgecolors=theme.marker_edge, linewidths=scale, zorder=5, animated=True,
+            self._first.means[:, 0],
+            np.zeros(len(self._first.means)),
+            marker="X",
+            s=MEAN_MARKER_AREA * scale**2,
+            c=self.look.colours,
+            edgecolors=theme.marker_edge,
+            linewidths=scale,
+            zorder=5,
+            animated=True,
         )
         if self.truth is not None:
             for curve, density in zip(self.truth_curves, _densities(self.grid, self.truth)):
@@ -140,8 +163,8 @@ class LineView:
         axes.set_ylim(-RUG_BAND * self.top, self.top)
         axes.set_autoscale_on(False)
         # density ticks from zero up: the strip below zero holds the rug
-        ticks = MaxNLocator(nbins=5).tick_values(0.0, self.top)
-        axes.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= 0) & (ticks <= self.top)]))
+        ticks = np.asarray(MaxNLocator(nbins=5).tick_values(0.0, self.top))
+        axes.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= 0) & (ticks <= self.top)].tolist()))
         axes.set_ylabel("density")
         if label_features:
             axes.set_xlabel("feature 0")
@@ -155,7 +178,7 @@ class LineView:
     def after_layout(self) -> None:
         """Size the rug ticks to the strip's pixel height, or fit the raster's cells to the axes' width."""
         box = self.axes.get_window_extent()
-        if not self.use_raster:
+        if self.rug is not None:
             strip_pixels = box.height * RUG_BAND / (1 + RUG_BAND)
             tick_points = 0.6 * strip_pixels * 72 / self.axes.figure.dpi
             self.rug.set_sizes([tick_points**2])
@@ -172,11 +195,11 @@ class LineView:
 
     def update(self, mixture: Mixture, resp: np.ndarray, *, final: bool) -> None:
         """Show ``mixture``; resp (n_samples, n_components) colours the rug."""
-        if self.use_raster:
+        if self.raster is not None and self._density is not None:
             self.raster.set_data(self._density.image(resp, self.look.colours, self.look.theme.background))
-        else:
-            rgb = point_colours(resp, self.look.colours)
-            self.rug.set_edgecolors(rgb)
+        elif self.rug is not None:
+            # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per tick
+            self.rug.set_edgecolor(point_colours(resp, self.look.colours))  # type: ignore[arg-type]
         densities = _densities(self.grid, mixture)
         for curve, density in zip(self.curves, densities):
             curve.set_ydata(density)

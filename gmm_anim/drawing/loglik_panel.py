@@ -9,7 +9,7 @@ the segment joining the two values.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -17,8 +17,10 @@ from .style import Theme, font_scale
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.lines import Line2D
     from matplotlib.text import Text
+    from matplotlib.ticker import MaxNLocator
 
 __all__ = ["LogLikelihoodPanel"]
 
@@ -46,17 +48,30 @@ class LogLikelihoodPanel:
         axes.set_title("log-likelihood per sample", fontsize=9 * font_scale(scale), color=theme.foreground)
         axes.set_xlabel("iteration")
         self._fix_limits()
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        cast("MaxNLocator", axes.xaxis.get_major_locator()).set_params(integer=True)  # the default AutoLocator
         self.line = axes.plot(
             iterations[:1], self.values[:1], color=theme.foreground, linewidth=1.5 * scale, animated=True
         )[0]
         self.marker = axes.plot(
-            iterations[:1], self.values[:1], linestyle="none", marker="o", markersize=6 * scale,
-            color=theme.foreground, animated=True,
+            iterations[:1],
+            self.values[:1],
+            linestyle="none",
+            marker="o",
+            markersize=6 * scale,
+            color=theme.foreground,
+            animated=True,
         )[0]
         self.note = axes.text(
-            0.97, 0.06, "converged (tol)", transform=axes.transAxes, ha="right", va="bottom",
-            fontsize=8 * font_scale(scale), color=theme.foreground, animated=True, in_layout=False,
+            0.97,
+            0.06,
+            "converged (tol)",
+            transform=axes.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=8 * font_scale(scale),
+            color=theme.foreground,
+            animated=True,
+            in_layout=False,
         )
 
     def _fix_limits(self) -> None:
@@ -68,11 +83,11 @@ class LogLikelihoodPanel:
 
     def fit_note(self) -> None:
         """Once the layout is final: shrink the note until it fits inside the panel."""
-        renderer = self.axes.figure.canvas.get_renderer()
+        renderer = cast("FigureCanvasAgg", self.axes.figure.canvas).get_renderer()
         room = 0.94 * self.axes.get_window_extent(renderer).width
         width = self.note.get_window_extent(renderer).width
         if width > room:
-            self.note.set_fontsize(self.note.get_fontsize() * room / width)
+            self.note.set_fontsize(float(self.note.get_fontsize()) * room / width)
 
     @property
     def animated_artists(self) -> list:

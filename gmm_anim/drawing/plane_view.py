@@ -9,13 +9,13 @@ so it is built only once the layout is final (``after_layout``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..history import History, Mixture
 from .density_raster import DensityRaster
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
-from ..history import History, Mixture
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
 
@@ -96,17 +96,28 @@ class PlaneView:
         self.points, self.raster = None, None
         if self.use_raster:
             self.raster = axes.imshow(
-                np.zeros((1, 1, 4), dtype=np.uint8), extent=tuple(self.limits.ravel()), origin="lower",
-                interpolation="nearest", aspect="auto", zorder=3, animated=True,
+                np.zeros((1, 1, 4), dtype=np.uint8),
+                extent=tuple(self.limits.ravel()),
+                origin="lower",
+                interpolation="nearest",
+                aspect="auto",
+                zorder=3,
+                animated=True,
             )
         else:
             self.points = axes.scatter(
-                self.plane_points[:, 0], self.plane_points[:, 1], s=POINT_AREA * scale**2, linewidths=0,
-                zorder=3, animated=True,
+                self.plane_points[:, 0],
+                self.plane_points[:, 1],
+                s=POINT_AREA * scale**2,
+                linewidths=0,
+                zorder=3,
+                animated=True,
             )
 
-        def outline(colour: np.ndarray, **style: object) -> Ellipse:
-            return axes.add_patch(Ellipse((0, 0), 0, 0, fill=False, edgecolor=colour, animated=True, **style))
+        def outline(colour: np.ndarray, **style: Any) -> Ellipse:
+            ellipse = Ellipse((0, 0), width=0, height=0, fill=False, edgecolor=colour, animated=True, **style)
+            axes.add_patch(ellipse)
+            return ellipse
 
         n_true = 0 if self.truth is None else self.truth.n_components
         truth_outlines = self.look.truth_outlines(final=False)
@@ -120,15 +131,22 @@ class PlaneView:
         ]
         first_means, _ = plane(self._first.means, self._first.covariances, self.dims)
         self.means = axes.scatter(
-            first_means[:, 0], first_means[:, 1], marker="X", s=MEAN_MARKER_AREA * scale**2, c=self.look.colours,
-            edgecolors=self.look.theme.marker_edge, linewidths=scale, zorder=5, animated=True,
+            first_means[:, 0],
+            first_means[:, 1],
+            marker="X",
+            s=MEAN_MARKER_AREA * scale**2,
+            c=self.look.colours,
+            edgecolors=self.look.theme.marker_edge,
+            linewidths=scale,
+            zorder=5,
+            animated=True,
         )
         if self.truth is not None:
             self._place(self.truth_ellipses, self.truth)
 
     def after_layout(self) -> None:
         """Fit the raster's grid to the final axes: one cell per RASTER_CELL pixels, spanning its limits."""
-        if not self.use_raster:
+        if self.raster is None:
             return
         box = self.axes.get_window_extent()
         cell = max(1, round(RASTER_CELL * self.look.scale))
@@ -146,11 +164,11 @@ class PlaneView:
 
     def update(self, mixture: Mixture, resp: np.ndarray, *, final: bool) -> None:
         """Show ``mixture``; resp (n_samples, n_components) colours the points."""
-        if self.use_raster:
+        if self.raster is not None and self._density is not None:
             self.raster.set_data(self._density.image(resp, self.look.colours, self.look.theme.background))
-        else:
-            rgb = point_colours(resp, self.look.colours)
-            self.points.set_facecolors(rgb)
+        elif self.points is not None:
+            # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per point
+            self.points.set_facecolor(point_colours(resp, self.look.colours))  # type: ignore[arg-type]
         self._place(self.ellipses, mixture)
         means, _ = plane(mixture.means, mixture.covariances, self.dims)
         self.means.set_offsets(means)

@@ -127,8 +127,8 @@ def level_colours(colours: np.ndarray, n_levels: int, background: Sequence[float
     Returns an array of shape (n_levels, n_components, 3).
     """
     fractions = OUTER_LIGHTENING * np.arange(n_levels) / max(n_levels - 1, 1)
-    background = np.asarray(background, dtype=np.float64)
-    mixed = colours[None] + fractions[:, None, None] * (background - colours[None])
+    background_rgb = np.asarray(background, dtype=np.float64)
+    mixed = colours[None] + fractions[:, None, None] * (background_rgb - colours[None])
     return np.round(mixed * 255) / 255
 
 
