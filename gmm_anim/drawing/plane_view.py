@@ -3,7 +3,7 @@
 With more than two features the plane shows features ``render.dims`` = (i, j)
 and every ellipse is the exact marginal: the (i, j) sub-block of the
 covariance. Above ``render.max_points`` points the scatter becomes a
-density raster (``gmm_anim.density``) whose grid matches the axes' pixels,
+density raster (density_raster.py) whose grid matches the axes' pixels,
 so it is built only once the layout is final (``after_layout``).
 """
 

@@ -1,12 +1,12 @@
-"""The EM engine: initialisation, E-step, M-step and the loop; arrays in, arrays out.
+"""The EM loop and the public functions of the engine; arrays in, arrays out.
 
 The numbers equal scikit-learn's ``GaussianMixture`` step by step. The
-E-step (gmm_anim.estep) runs on centred data by quadratic features or by
-Cholesky factors; the M-step takes its sufficient statistics from the
+E-step (estep.py) runs on centred data by quadratic features or by Cholesky
+factors; the M-step (mstep.py) takes its sufficient statistics from the
 features' matmul, or in two exact passes after the Cholesky path.
 
 Covariances are kept as full (K, D, D) matrices whatever the covariance type
-(gmm_anim.covariances); the starting points are in gmm_anim.initialise.
+(covariances.py); the starting points are in initialise.py.
 """
 
 from __future__ import annotations
@@ -30,63 +30,13 @@ from .estep import (
     make_params,
     prepare,
     resp_buffer,
-    sample_blocks,
 )  # fmt: skip
 from .initialise import explicit_start, kmeans_clusters, random_start
+from .mstep import m_step, moments_exact, moments_from_features
 
 __all__ = ["COVARIANCE_TYPES", "INITS", "run_em", "responsibilities", "responsibilities_for", "log_likelihood"]
 
 INITS = ("random", "kmeans++", "explicit")
-
-# Added to every component's responsibility sum, as scikit-learn does, so a
-# component that owns no point keeps finite means and weights.
-_NK_FLOOR = 10.0 * np.finfo(np.float64).eps
-
-
-# ----------------------------------------------------------------------------
-# M-step
-
-
-def _m_step(
-    r_sum: np.ndarray, means: np.ndarray, scatter: np.ndarray, reg_covar: float, covariance_type: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weights, means and covariances from responsibility sums and scatter.
-
-    scatter : array of shape (K, D, D), sum_i resp_ik (x_i - mean_k)(x_i - mean_k)^T
-    """
-    nk = r_sum + _NK_FLOOR
-    covariances = restrict(scatter / nk[:, None, None], nk, covariance_type)
-    covariances += reg_covar * np.eye(means.shape[1])
-    return nk / nk.sum(), means, covariances
-
-
-Moments = tuple[np.ndarray, np.ndarray, np.ndarray]  # responsibility sums (K,), means (K, D), scatter (K, D, D)
-
-
-def _moments_from_features(stats: np.ndarray, n_features: int) -> Moments:
-    """Responsibility sums, means and scatter from ``resp_by_component @ features.T``."""
-    r_sum, sums = stats[:, 0], stats[:, 1 : 1 + n_features]
-    rows, cols = np.triu_indices(n_features)
-    second = np.empty((len(stats), n_features, n_features))
-    second[:, rows, cols] = stats[:, 1 + n_features :]
-    second[:, cols, rows] = stats[:, 1 + n_features :]
-    means = sums / (r_sum + _NK_FLOOR)[:, None]
-    cross = sums[:, :, None] * means[:, None, :]
-    scatter = second - cross - np.swapaxes(cross, 1, 2) + r_sum[:, None, None] * means[:, :, None] * means[:, None, :]
-    return r_sum, means, scatter
-
-
-def _moments_exact(X: np.ndarray, resp_by_component: np.ndarray) -> Moments:
-    """Responsibility sums, means and scatter in two passes; ``resp_by_component`` is (K, n)."""
-    r_sum = resp_by_component.sum(axis=1)
-    means = (resp_by_component @ X) / (r_sum + _NK_FLOOR)[:, None]
-    scatter = np.zeros((len(resp_by_component), X.shape[1], X.shape[1]))
-    for block in sample_blocks(len(X), len(resp_by_component), X.shape[1] * X.shape[1]):
-        for k, mean in enumerate(means):
-            diff = X[block] - mean
-            scatter[k] += (diff * resp_by_component[k, block, None]).T @ diff
-    return r_sum, means, scatter
-
 
 # ----------------------------------------------------------------------------
 # One EM step
@@ -97,19 +47,19 @@ def _em_step(data: Points, params: Params, reg_covar: float, covariance_type: st
     n_features = params.means.shape[1]
     if expansion_is_accurate(data, params):
         log_lik, stats = e_step_quadratic(data, params)
-        moments = _moments_from_features(stats, n_features)
-        updated = make_params(*_m_step(*moments, reg_covar, covariance_type), data)
+        moments = moments_from_features(stats, n_features)
+        updated = make_params(*m_step(*moments, reg_covar, covariance_type), data)
         if expansion_is_accurate(data, updated):
             return log_lik, updated
     # The expansion would cancel for these parameters: redo the step exactly.
     resp_by_component = resp_buffer(data, len(params.weights))
     log_lik = e_step_cholesky(data, params, resp_by_component)
-    moments = _moments_exact(data.X, resp_by_component)
-    return log_lik, make_params(*_m_step(*moments, reg_covar, covariance_type), data)
+    moments = moments_exact(data.X, resp_by_component)
+    return log_lik, make_params(*m_step(*moments, reg_covar, covariance_type), data)
 
 
 # ----------------------------------------------------------------------------
-# Initialisation (centred coordinates; the starting points are in gmm_anim.initialise)
+# Initialisation (centred coordinates; the starting points are in initialise.py)
 
 
 def _initial_params(
@@ -127,7 +77,7 @@ def _initial_params(
         # The clusters' counts, means and scatter make an M-step: an empty
         # cluster keeps its centre as its mean and gets reg_covar * I.
         clusters = kmeans_clusters(data.X, n_components, rng)
-        weights, means, covariances = _m_step(*clusters, reg_covar, covariance_type)
+        weights, means, covariances = m_step(*clusters, reg_covar, covariance_type)
     else:
         weights, means, covariances = explicit_start(initial, n_components, data.X.shape[1], data.centre)
     return make_params(weights, means, restrict(covariances, weights, covariance_type), data)
