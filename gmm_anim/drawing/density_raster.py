@@ -16,10 +16,15 @@ overplotted scatter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["DensityRaster", "FAINTEST"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.image import AxesImage
+
+__all__ = ["DensityRaster", "FAINTEST", "raster_artist"]
 
 FAINTEST = 0.35  # a cell holding one point is mixed this far from the background to its colour
 
@@ -80,3 +85,16 @@ class DensityRaster:
         rgba[..., :3] = np.round(np.clip(mixed, 0.0, 1.0) * 255)
         rgba[..., 3] = np.where(self.counts > 0, 255, 0)
         return rgba
+
+
+def raster_artist(axes: Axes, extent: tuple[float, float, float, float]) -> AxesImage:
+    """The animated image that shows a DensityRaster's RGBA cells over ``extent`` (left, right, bottom, top)."""
+    return axes.imshow(
+        np.zeros((1, 1, 4), dtype=np.uint8),
+        extent=extent,
+        origin="lower",
+        interpolation="nearest",
+        aspect="auto",
+        zorder=3,
+        animated=True,
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..history import History, Mixture
-from .density_raster import DensityRaster
+from .density_raster import DensityRaster, raster_artist
 from .geometry import span_limits, weighted_densities
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
@@ -100,15 +100,7 @@ class LineView:
         theme, scale = self.look.theme, self.look.scale
         self.rug, self.raster = None, None
         if self.use_raster:
-            self.raster = axes.imshow(
-                np.zeros((1, 1, 4), dtype=np.uint8),
-                extent=self._strip_extent(),
-                origin="lower",
-                interpolation="nearest",
-                aspect="auto",
-                zorder=3,
-                animated=True,
-            )
+            self.raster = raster_artist(axes, self._strip_extent())
         else:
             self.rug = axes.scatter(
                 self.x,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..history import History, Mixture
-from .density_raster import DensityRaster
+from .density_raster import DensityRaster, raster_artist
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
@@ -95,15 +95,8 @@ class PlaneView:
         scale = self.look.scale
         self.points, self.raster = None, None
         if self.use_raster:
-            self.raster = axes.imshow(
-                np.zeros((1, 1, 4), dtype=np.uint8),
-                extent=tuple(self.limits.ravel()),
-                origin="lower",
-                interpolation="nearest",
-                aspect="auto",
-                zorder=3,
-                animated=True,
-            )
+            (left, right), (bottom, top) = self.limits
+            self.raster = raster_artist(axes, (left, right, bottom, top))
         else:
             self.points = axes.scatter(
                 self.plane_points[:, 0],
