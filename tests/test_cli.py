@@ -7,23 +7,14 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from conftest import ROOT, SEED_CONFIG
 from PIL import Image
-from typer.testing import CliRunner
 
 from gmm_anim.cli import app
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED_CONFIG = ROOT / "configs" / "seed.yaml"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def error_lines(result) -> list[str]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import ROOT
 
 import gmm_anim
 from gmm_anim.cli import app
 from gmm_anim.config.schema import config_schema, schema_keys
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -28,7 +27,9 @@ def readme_keys() -> ModuleType:
 
 def test_readme_key_table_matches_the_schema(readme_keys):
     expected = readme_keys.with_key_table(README, readme_keys.key_table(config_schema()))
-    assert README == expected, "the README's config key table is out of date: run .venv/bin/python scripts/readme_keys.py"
+    assert expected == README, (
+        "the README's config key table is out of date: run .venv/bin/python scripts/readme_keys.py"
+    )
 
 
 def test_key_table_has_one_row_per_key(readme_keys):

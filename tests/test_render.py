@@ -8,19 +8,17 @@ renderer and on hand-built Histories.
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 
 import numpy as np
 import pytest
+from conftest import TRUTH, full_redraw, make_history, make_points, options
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gmm_anim.drawing.geometry import ellipse_geometry
 from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
+from gmm_anim.drawing.geometry import ellipse_geometry
 from gmm_anim.drawing.style import component_colours, level_colours, point_colours
-from gmm_anim.config.models import RenderConfig
 from gmm_anim.history import History, Mixture
 
 # ---------------------------------------------------------------------------
@@ -53,36 +51,6 @@ def fake_em(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr("gmm_anim.em.responsibilities_for", responsibilities_for)
     return calls
 
-
-TRUTH = Mixture(
-    weights=np.array([0.4, 0.35, 0.25]),
-    means=np.array([[0.0, 0.0], [4.0, 4.0], [-4.0, 4.0]]),
-    covariances=np.array([[[0.8, 0.2], [0.2, 0.5]], [[0.6, -0.2], [-0.2, 0.6]], [[0.5, 0.0], [0.0, 0.9]]]),
-)
-
-
-def make_history(truth: Mixture = TRUTH, n_iterations: int = 4) -> History:
-    """Parameters sliding linearly from a wide, shifted start to the truth."""
-    n_components, n_features = truth.means.shape
-    start_means = truth.means[::-1] * 0.5 + 1.0
-    start_covariances = np.broadcast_to(4.0 * np.eye(n_features), truth.covariances.shape)
-    t = np.linspace(0.0, 1.0, n_iterations + 1)[:, None, None]
-    means = (1 - t) * start_means + t * truth.means
-    covariances = (1 - t[..., None]) * start_covariances + t[..., None] * truth.covariances
-    weights = np.broadcast_to(truth.weights, (n_iterations + 1, n_components)).copy()
-    log_likelihood = -1000.0 + 123.456 * np.arange(n_iterations + 1)
-    return History(weights, means, covariances, log_likelihood)
-
-
-def make_points(truth: Mixture = TRUTH, n_samples: int = 150, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    labels = rng.choice(truth.n_components, n_samples, p=truth.weights)
-    noise = rng.standard_normal((n_samples, truth.n_features))
-    return truth.means[labels] + np.einsum("nij,nj->ni", np.linalg.cholesky(truth.covariances)[labels], noise)
-
-
-def options(**fields) -> RenderConfig:
-    return RenderConfig(**{"width": 240, "height": 200, **fields})
 
 
 # ---------------------------------------------------------------------------
@@ -180,19 +148,6 @@ def test_key_colours_hold_every_outline_colour_and_match_drawn_pixels() -> None:
 
 # ---------------------------------------------------------------------------
 # Blitting, limits, title
-
-
-def full_redraw(renderer: FrameRenderer, iteration: int) -> np.ndarray:
-    """Frame ``iteration`` drawn by a complete canvas.draw() of the same figure state."""
-    renderer.update(iteration)
-    artists = renderer.animated_artists
-    for artist in artists:
-        artist.set_animated(False)
-    renderer.canvas.draw()
-    frame = np.asarray(renderer.canvas.buffer_rgba())[..., :3].copy()
-    for artist in artists:
-        artist.set_animated(True)
-    return frame
 
 
 @pytest.mark.parametrize("width, height, sigmas", [(300, 260, (2.0,)), (320, 180, (1.0, 2.0))])

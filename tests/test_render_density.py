@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_render import TRUTH, make_history, make_points, options
-from test_render_views import ONE_D
+from conftest import ONE_D, TRUTH, make_history, make_points, options
 
 from gmm_anim.drawing.density_raster import FAINTEST, DensityRaster
-from gmm_anim.em.loop import responsibilities
 from gmm_anim.drawing.frames import FrameRenderer, count_frames, render_frames
 from gmm_anim.drawing.style import THEMES, component_colours
+from gmm_anim.em.loop import responsibilities
 
 COLOURS = component_colours(3)
 WHITE = np.ones(3)

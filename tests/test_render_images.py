@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ONE_D, THREE_D, TRUTH, make_history, make_points, options
 from PIL import Image
-from test_render import TRUTH, make_history, make_points, options
-from test_render_views import ONE_D, THREE_D
 
 from gmm_anim.drawing.frames import FrameRenderer, count_frames
 

@@ -10,21 +10,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_render import TRUTH, full_redraw, make_history, make_points, options
+from conftest import ONE_D, THREE_D, TRUTH, full_redraw, make_history, make_points, options
 
+from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
+from gmm_anim.drawing.geometry import ellipse_geometry, frame_step, mixture_at, weighted_densities
+from gmm_anim.drawing.style import OKABE_ITO, THEMES, component_colours, hex_bytes, level_colours, point_colours
 from gmm_anim.em.loop import responsibilities
 from gmm_anim.errors import ConfigError
-from gmm_anim.drawing.geometry import ellipse_geometry, frame_step, mixture_at, weighted_densities
 from gmm_anim.history import History, Mixture
-from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
-from gmm_anim.drawing.style import OKABE_ITO, THEMES, component_colours, hex_bytes, level_colours, point_colours
-
-ONE_D = Mixture(np.array([0.3, 0.7]), np.array([[-2.0], [3.0]]), np.array([[[0.5]], [[1.5]]]))
-THREE_D = Mixture(
-    np.array([0.5, 0.5]),
-    np.array([[0.0, 0.0, 5.0], [4.0, 1.0, -5.0]]),
-    np.array([[[1.0, 0.3, 0.9], [0.3, 0.5, 0.0], [0.9, 0.0, 2.0]], np.diag([0.4, 0.8, 3.0])]),
-)
 
 
 def converged(history: History) -> History:
@@ -101,8 +94,10 @@ def test_tween_interpolates_parameters_not_drawn_geometry() -> None:
     middle = mixture_at(history, 0, 0.5)
     np.testing.assert_allclose(middle.covariances, (history.covariances[0] + history.covariances[1]) / 2)
     np.testing.assert_allclose(middle.means, (history.means[0] + history.means[1]) / 2)
-    assert mixture_at(history, 1, 0.0).covariances is not None
-    np.testing.assert_array_equal(mixture_at(history, 1, 0.0).covariances, history.covariances[1])
+    start = mixture_at(history, 1, 0.0)  # a step's first frame is the iterate itself, not a blend
+    np.testing.assert_array_equal(start.weights, history.weights[1])
+    np.testing.assert_array_equal(start.means, history.means[1])
+    np.testing.assert_array_equal(start.covariances, history.covariances[1])
     assert frame_step(7, 3) == (1, 0.75) and frame_step(8, 3) == (2, 0.0)
 
 
