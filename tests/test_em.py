@@ -8,15 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn import mixture as sklearn_mixture  # the oracle: a test dependency, so missing is a failure
+from sklearn.exceptions import ConvergenceWarning
 
 from gmm_anim import em
 from gmm_anim.em import estep
 from gmm_anim.em.loop import log_likelihood, responsibilities, run_em
 from gmm_anim.errors import GmmAnimWarning
 from gmm_anim.history import Mixture
-
-sklearn_mixture = pytest.importorskip("sklearn.mixture")
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
 ITERATIONS = 8

@@ -7,12 +7,11 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn import mixture as sklearn_mixture  # the oracle: a test dependency, so missing is a failure
 
 from gmm_anim.em.loop import run_em
-from gmm_anim.history import Mixture
 from gmm_anim.em.summary import aic, bic, match_components, n_parameters
-
-sklearn_mixture = pytest.importorskip("sklearn.mixture")
+from gmm_anim.history import Mixture
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
@@ -47,7 +46,8 @@ def test_bic_of_our_fit_equals_sklearn_on_the_same_parameters() -> None:
 
 def mixture(weights, means) -> Mixture:
     means = np.asarray(means, dtype=np.float64)
-    return Mixture(np.asarray(weights, dtype=np.float64), means, np.repeat([np.eye(means.shape[1])], len(means), axis=0))
+    covariances = np.repeat([np.eye(means.shape[1])], len(means), axis=0)
+    return Mixture(np.asarray(weights, dtype=np.float64), means, covariances)
 
 
 def test_match_recovers_a_known_permutation() -> None:
@@ -67,14 +67,20 @@ def test_match_minimises_total_distance_not_greedily() -> None:
     assert match_components(fitted, truth).permutation == [1, 0]
 
 
+def total_distance(truth: Mixture, fitted: Mixture, permutation) -> float:
+    """The summed distance of each true mean to the fitted mean ``permutation`` pairs it with."""
+    return sum(np.linalg.norm(truth.means[j] - fitted.means[p]) for j, p in enumerate(permutation))
+
+
 def test_match_is_optimal_on_random_cases() -> None:
     rng = np.random.default_rng(3)
     for _ in range(30):
         k = int(rng.integers(1, 6))
-        truth, fitted = mixture(np.full(k, 1 / k), rng.normal(size=(k, 2))), mixture(np.full(k, 1 / k), rng.normal(size=(k, 2)))
+        truth = mixture(np.full(k, 1 / k), rng.normal(size=(k, 2)))
+        fitted = mixture(np.full(k, 1 / k), rng.normal(size=(k, 2)))
         found = match_components(fitted, truth)
-        cost = lambda p: sum(np.linalg.norm(truth.means[j] - fitted.means[p[j]]) for j in range(k))  # noqa: E731
-        assert cost(found.permutation) == pytest.approx(min(cost(p) for p in itertools.permutations(range(k))))
+        costs = [total_distance(truth, fitted, p) for p in itertools.permutations(range(k))]
+        assert total_distance(truth, fitted, found.permutation) == pytest.approx(min(costs))
 
 
 def test_match_with_more_fitted_than_true_components() -> None:
