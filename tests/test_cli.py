@@ -350,6 +350,7 @@ assert not heavy, f"imported {{heavy}}"
         pytest.param(["init", "--help"], ["matplotlib", "numpy"], id="init --help"),
     ],
 )
+@pytest.mark.slow
 def test_help_imports_neither_numpy_nor_matplotlib(argv, heavy):
     # each of them costs 0.1-0.4 s of start-up that --help does not need
     finished = run_fresh(FRESH_CLI.format(argv=argv, heavy=heavy))
@@ -357,12 +358,14 @@ def test_help_imports_neither_numpy_nor_matplotlib(argv, heavy):
     assert "Usage: " in finished.stdout
 
 
+@pytest.mark.slow
 def test_validate_does_not_import_matplotlib():
     finished = run_fresh(FRESH_CLI.format(argv=["validate", str(SEED_CONFIG)], heavy=["matplotlib"]))
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout == f"ok: {SEED_CONFIG}\n"
 
 
+@pytest.mark.slow
 def test_python_m_gmm_anim_is_the_same_program():
     finished = subprocess.run([sys.executable, "-m", "gmm_anim", "--version"], capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # renders in child processes
+
 CONFIG = """\
 seed: 7
 samples: 300

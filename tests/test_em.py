@@ -188,6 +188,7 @@ def assert_finite_and_normalised(X: np.ndarray, history) -> None:
         np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fits(reg_covar=1e-6))
 def test_degenerate_data_stays_finite(case) -> None:
@@ -197,6 +198,7 @@ def test_degenerate_data_stays_finite(case) -> None:
     assert len(caught) <= 1
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fits(reg_covar=0.0))
 def test_log_likelihood_never_decreases(case) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # child processes, signals and a small disk
+
 PREVIOUS = b"GIF89a: the previous render, which a failed one must leave alone"
 # Rendering 401 frames of 800 x 800 takes many seconds: long enough to be interrupted.
 SLOW = """\

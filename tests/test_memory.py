@@ -11,6 +11,8 @@ import pytest
 
 from gmm_anim import pipeline
 
+pytestmark = pytest.mark.slow  # long renders under tracemalloc
+
 ITERATIONS = 200
 WIDTH, HEIGHT = 128, 96
 FRAME_BYTES = WIDTH * HEIGHT * 3

@@ -64,8 +64,12 @@ def run_on_a_terminal(arguments: list[str], cwd: Path) -> tuple[int, bytes, byte
     """Run the console script with stderr on a pseudo-terminal; (exit code, what the terminal got, stdout)."""
     terminal, child_end = pty.openpty()
     with subprocess.Popen(
-        [str(GMM_ANIM), *arguments], cwd=cwd, env=environment(), stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=child_end,
+        [str(GMM_ANIM), *arguments],
+        cwd=cwd,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child_end,
     ) as process:
         os.close(child_end)  # the child holds the only other end: reading ends when it exits
         shown = b""
@@ -87,8 +91,13 @@ def run_on_a_terminal(arguments: list[str], cwd: Path) -> tuple[int, bytes, byte
 
 def run_piped(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(GMM_ANIM), *arguments], cwd=cwd, env=environment(), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=WAIT,
+        [str(GMM_ANIM), *arguments],
+        cwd=cwd,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
     )
 
 
