@@ -4,22 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOK ?= ../shared/reference/notebook.py
 
-.PHONY: install test lint demo bench clean gallery docs
+.PHONY: install install-dev test lint demo bench clean gallery docs
 
+# Two stamps: the package with its runtime dependencies (all `make demo`
+# needs), and the dev extras on top (pytest, hypothesis, scikit-learn,
+# jsonschema, ruff, mypy). Both are remade when pyproject.toml changes.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
-# Reinstall whenever the package metadata changes.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Everything; `pytest -m "not slow"` leaves out the subprocess, wheel, memory and fuzz tests.
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
 # ruff (lint and format check) and mypy, configured in pyproject.toml.
-lint: install
+lint: install-dev
 	$(BIN)/ruff check gmm_anim tests scripts bench
 	$(BIN)/ruff format --check gmm_anim tests scripts bench
 	$(BIN)/mypy
@@ -27,7 +35,7 @@ lint: install
 demo: install
 	$(BIN)/gmm-anim render configs/seed.yaml -o seed.gif
 
-bench: install
+bench: install-dev
 	MPLBACKEND=Agg $(BIN)/python bench/bench.py --notebook $(NOTEBOOK)
 
 # One animation per example config; make renders only those whose config changed.
