@@ -224,8 +224,10 @@ BAD_CHANGES = {
 @pytest.mark.parametrize("change", BAD_CHANGES, ids=str)
 def test_schema_rejects_what_the_loader_rejects(schema, write_config, change):
     update, expected = BAD_CHANGES[change]
-    document = {**SEED, **{key: {**SEED.get(key, {}), **value} if isinstance(value, dict) else value
-                           for key, value in update.items()}}
+    document = {
+        **SEED,
+        **{key: {**SEED.get(key, {}), **value} if isinstance(value, dict) else value for key, value in update.items()},
+    }
     errors = schema_errors(document, schema)
     assert any(error.startswith(expected) for error in errors), errors
     with pytest.raises(gmm_anim.ConfigError):
@@ -241,13 +243,38 @@ def test_descriptions_name_only_real_keys(schema):
 
 GOOD_CHANGES = {
     "an empty render section": {"render": None},
-    "explicit initial mixture": {"em": {"init": "explicit", "initial": {
-        "weights": [0.5, 0.3, 0.2], "means": [[0, 0], [1, 1], [2, 2]], "covariances": [1.0, [[1, 0], [0, 1]], 2]}}},
-    "every render key": {"render": {"output": "x.webp", "format": "webp", "fps": 50, "hold": 0, "sigmas": [1, 2.5],
-                                    "title": "{iteration}: {log_likelihood:.1f}", "truth": False}},
+    "explicit initial mixture": {
+        "em": {
+            "init": "explicit",
+            "initial": {
+                "weights": [0.5, 0.3, 0.2],
+                "means": [[0, 0], [1, 1], [2, 2]],
+                "covariances": [1.0, [[1, 0], [0, 1]], 2],
+            },
+        }
+    },
+    "every render key": {
+        "render": {
+            "output": "x.webp",
+            "format": "webp",
+            "fps": 50,
+            "hold": 0,
+            "sigmas": [1, 2.5],
+            "title": "{iteration}: {log_likelihood:.1f}",
+            "truth": False,
+        }
+    },
     "a palette of names, hex strings and rgb lists": {"render": {"palette": ["teal", "#1f77b4", [0.2, 0.4, 0.6]]}},
-    "the other render keys": {"render": {"loglik": True, "tween": 2, "theme": "dark", "palette": "okabe-ito",
-                                         "dims": [1, 0], "max_points": 10}},
+    "the other render keys": {
+        "render": {
+            "loglik": True,
+            "tween": 2,
+            "theme": "dark",
+            "palette": "okabe-ito",
+            "dims": [1, 0],
+            "max_points": 10,
+        }
+    },
 }
 
 

@@ -163,9 +163,7 @@ def test_data_dimension_must_match_the_true_means(runner, write_config, tmp_path
     config = write_config("data: points.csv\nweights: [1.0]\nmeans: [[0, 0]]\ncovariances: [1.0]\n")
     result = runner.invoke(app, ["fit", str(config)])
     assert result.exit_code == 2
-    assert error_lines(result) == [
-        f"Error: {config}: data: expected points of dimension 2 (as means), got 3 columns"
-    ]
+    assert error_lines(result) == [f"Error: {config}: data: expected points of dimension 2 (as means), got 3 columns"]
 
 
 def test_fit_own_points_without_truth(runner, write_config, tmp_path):
@@ -261,8 +259,10 @@ def test_set_reaches_nested_keys_three_levels_deep(runner, small_config):
 
 def test_set_render_keys_change_the_frames(runner, small_config, tmp_path):
     output = tmp_path / "small.gif"
-    result = runner.invoke(app, ["render", str(small_config), "-o", str(output), "-q",
-                                 "--set", "render.width=96", "--set", "render.height=72"])
+    result = runner.invoke(
+        app,
+        ["render", str(small_config), "-o", str(output), "-q", "--set", "render.width=96", "--set", "render.height=72"],
+    )
     assert result.exit_code == 0, result.stderr
     with Image.open(output) as gif:
         assert gif.size == (96, 72)

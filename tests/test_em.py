@@ -83,16 +83,24 @@ def assert_close(ours: np.ndarray, theirs: np.ndarray, what: str) -> None:
 def test_every_iteration_equals_sklearn(dataset: str, covariance_type: str) -> None:
     X, n_components, init = DATASETS[dataset]
     history = run_em(
-        X, n_components=n_components, covariance_type=covariance_type, init=init,
-        rng=np.random.default_rng(7), max_iter=ITERATIONS,
+        X,
+        n_components=n_components,
+        covariance_type=covariance_type,
+        init=init,
+        rng=np.random.default_rng(7),
+        max_iter=ITERATIONS,
     )
     start = history[0]
     assert len(history) == ITERATIONS + 1
     assert history.log_likelihood[0] == pytest.approx(reference_log_likelihood(X, start), rel=1e-10)
     for i in range(1, ITERATIONS + 1):
         model = sklearn_mixture.GaussianMixture(
-            n_components, covariance_type=covariance_type, max_iter=i, tol=0,
-            weights_init=start.weights, means_init=start.means,
+            n_components,
+            covariance_type=covariance_type,
+            max_iter=i,
+            tol=0,
+            weights_init=start.weights,
+            means_init=start.means,
             precisions_init=sklearn_precisions(start.covariances, covariance_type),
         )
         with warnings.catch_warnings():
@@ -275,8 +283,13 @@ def test_explicit_init_is_reduced_to_the_covariance_type(covariance_type: str) -
         np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, -0.2], [-0.2, 3.0]]]),
     )
     start = run_em(
-        blobs(100, 2, 2, seed=10), n_components=2, covariance_type=covariance_type, init="explicit",
-        initial=initial, rng=np.random.default_rng(0), max_iter=0,
+        blobs(100, 2, 2, seed=10),
+        n_components=2,
+        covariance_type=covariance_type,
+        init="explicit",
+        initial=initial,
+        rng=np.random.default_rng(0),
+        max_iter=0,
     )[0]
     expected = {
         "full": initial.covariances,

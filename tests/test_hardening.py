@@ -96,10 +96,44 @@ SECTION_KEYS = {
 }
 # Plain scalars YAML resolves in surprising ways, and (rarer) text that is syntax.
 TRICKY = [
-    "1e-4", "1E5", ".5", "-.inf", ".nan", "~", "null", "yes", "on", "0x1F", "0o17", "1_000", "1:30", "2024-01-01",
-    "'3'", '"\\u0000"', "''", "-1", "0", "1e400", "-0", "10000000000000000000000000", "true", "[]", "{}",
-    "!!binary aGk=", "!!python/object:os.system", "!!set {a}", "!!float x", "!custom 1", "'{iteration}'",
-    "'{{'", "data.csv", "../x.npy", "tab10", "full", "kmeans++", "gif",
+    "1e-4",
+    "1E5",
+    ".5",
+    "-.inf",
+    ".nan",
+    "~",
+    "null",
+    "yes",
+    "on",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "1:30",
+    "2024-01-01",
+    "'3'",
+    '"\\u0000"',
+    "''",
+    "-1",
+    "0",
+    "1e400",
+    "-0",
+    "10000000000000000000000000",
+    "true",
+    "[]",
+    "{}",
+    "!!binary aGk=",
+    "!!python/object:os.system",
+    "!!set {a}",
+    "!!float x",
+    "!custom 1",
+    "'{iteration}'",
+    "'{{'",
+    "data.csv",
+    "../x.npy",
+    "tab10",
+    "full",
+    "kmeans++",
+    "gif",
 ]
 SYNTAX = ["? [a]", "|", ">", "*", "&", "%YAML 1.1", "---", "...", "\t", "#", "@", "`", "<<"]
 
@@ -159,11 +193,16 @@ def only_config_error(path: Path, overrides: dict | None = None) -> None:
 
 # Values a mutation puts in place: wrong types, edges of ranges, odd shapes.
 odd_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.sampled_from([0, -1, 1, 63, 64, 4096, 4097, 10**7]),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-300, 1e300, 5e-324]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.sampled_from([0, -1, 1, 63, 64, 4096, 4097, 10**7]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-300, 1e300, 5e-324]),
     st.text(max_size=8),
     st.sampled_from(["auto", "gif", "kmeans++", "explicit", "tied", "diag", "{log_likelihood:.2f}", 1e100, 1e201]),
-    st.lists(st.floats(-5, 5), max_size=4), st.lists(st.lists(st.integers(-3, 3), max_size=3), max_size=3),
+    st.lists(st.floats(-5, 5), max_size=4),
+    st.lists(st.lists(st.integers(-3, 3), max_size=3), max_size=3),
     st.dictionaries(st.sampled_from(["weights", "means", "covariances", "x"]), st.integers(0, 2), max_size=3),
 )
 paths = st.one_of(
@@ -222,7 +261,10 @@ def mutated_valid(changes: list, as_overrides: bool) -> tuple[bytes, dict | None
 # Plain Python values for whole documents, and dotted keys given as overrides, on the seed config.
 SEED_TEXT = SEED_CONFIG.read_text()
 python_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
 )
 python_values = st.recursive(
@@ -233,8 +275,19 @@ python_values = st.recursive(
     max_leaves=12,
 )
 document_keys = st.sampled_from(
-    KEYS + ["em.tol", "em.init", "em.initial", "em.components", "em.covariance_type", "render.fps", "render.title",
-            "render.sigmas", "render.output", "bogus"]
+    KEYS
+    + [
+        "em.tol",
+        "em.init",
+        "em.initial",
+        "em.components",
+        "em.covariance_type",
+        "render.fps",
+        "render.title",
+        "render.sigmas",
+        "render.output",
+        "bogus",
+    ]
 )
 
 
@@ -247,7 +300,7 @@ def seed_with(document: dict) -> tuple[bytes, dict]:
 
 def mutated_seed(position: int, junk: str, cut: int) -> tuple[bytes, None]:
     """The seed config's text with ``cut`` characters at ``position`` replaced by ``junk``."""
-    return (SEED_TEXT[:position] + junk + SEED_TEXT[position + cut:]).encode(), None
+    return (SEED_TEXT[:position] + junk + SEED_TEXT[position + cut :]).encode(), None
 
 
 # Each strategy gives the bytes of a config file and the overrides to load it with.
@@ -260,8 +313,10 @@ config_cases = st.one_of(
     st.dictionaries(document_keys, python_values, max_size=4).map(seed_with),
     # text-level damage to the seed config
     st.builds(
-        mutated_seed, st.integers(0, len(SEED_TEXT)),
-        st.text(alphabet="[]{}:,-&*!|>'\"#%@` \n\t.0e", max_size=6), st.integers(0, 4),
+        mutated_seed,
+        st.integers(0, len(SEED_TEXT)),
+        st.text(alphabet="[]{}:,-&*!|>'\"#%@` \n\t.0e", max_size=6),
+        st.integers(0, 4),
     ),
     # edits of a small valid config, in the file or as --set overrides
     st.builds(mutated_valid, mutations, st.booleans()),
@@ -280,8 +335,8 @@ def test_fuzz_configs(tmp_path, case):
 
 # CSV text from two alphabets: one rich in separators and special floats, one in headers and tabs.
 csv_texts = st.one_of(
-    st.text(alphabet="0123456789.,-+eEnaifNI# \t\n\"x;", max_size=80),
-    st.text(alphabet="0123456789.,-+e #x\n\t\"nainf", max_size=60),
+    st.text(alphabet='0123456789.,-+eEnaifNI# \t\n"x;', max_size=80),
+    st.text(alphabet='0123456789.,-+e #x\n\t"nainf', max_size=60),
 )
 
 

@@ -9,9 +9,7 @@ from gmm_anim.sampling import sample
 TRUTH = Mixture(
     weights=np.array([0.4, 0.35, 0.25]),
     means=np.array([[0.0, 0.0], [4.0, 4.0], [-4.0, 4.0]]),
-    covariances=np.array(
-        [[[0.8, 0.2], [0.2, 0.5]], [[0.6, -0.2], [-0.2, 0.6]], [[0.5, 0.0], [0.0, 0.9]]]
-    ),
+    covariances=np.array([[[0.8, 0.2], [0.2, 0.5]], [[0.6, -0.2], [-0.2, 0.6]], [[0.5, 0.0], [0.0, 0.9]]]),
 )
 
 

@@ -33,7 +33,10 @@ def test_bic_of_our_fit_equals_sklearn_on_the_same_parameters() -> None:
     history = run_em(X, n_components=3, rng=np.random.default_rng(2), max_iter=15)
     final = history.final
     model = sklearn_mixture.GaussianMixture(
-        3, max_iter=1, weights_init=final.weights, means_init=final.means,
+        3,
+        max_iter=1,
+        weights_init=final.weights,
+        means_init=final.means,
         precisions_init=np.linalg.inv(final.covariances),
     )
     with warnings.catch_warnings():
