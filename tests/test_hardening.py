@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import SEED_CONFIG
+from conftest import ROOT, SEED_CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ from gmm_anim.cli import app
 from gmm_anim.config.models import Config
 from gmm_anim.errors import ConfigError
 
-CORPUS = Path(__file__).resolve().parent / "bad_configs"
+CORPUS = ROOT / "tests" / "bad_configs"
 CASES = sorted(CORPUS.glob("*.yaml"))
 PREVIOUS = b"GIF89a: the previous render, which a failed one must leave alone"
 
