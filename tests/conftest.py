@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -16,8 +17,10 @@ from typer.testing import CliRunner
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from gmm_anim.config.models import RenderConfig  # noqa: E402  (after the backend is chosen)
-from gmm_anim.drawing.frames import FrameRenderer  # noqa: E402
 from gmm_anim.history import History, Mixture  # noqa: E402
+
+if TYPE_CHECKING:
+    from gmm_anim.drawing.frames import FrameRenderer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CONFIG = ROOT / "configs" / "seed.yaml"
