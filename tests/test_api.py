@@ -107,9 +107,8 @@ def test_every_exported_name_resolves_and_the_version_is_the_installed_one():
 def test_no_submodule_shadows_a_public_name():
     # Importing a submodule sets it as an attribute of its package: a module named like a public
     # function (once gmm_anim/render/) replaced the function after its first import.
-    every = [info.name for info in pkgutil.walk_packages(gmm_anim.__path__, "gmm_anim.")]
-    modules = [name for name in every if name != "gmm_anim.__main__"]  # that one runs the command line
-    assert "gmm_anim.drawing.frames" in modules and "gmm_anim.pipeline" in modules
+    modules = [info.name for info in pkgutil.walk_packages(gmm_anim.__path__, "gmm_anim.")]
+    assert {"gmm_anim.drawing.frames", "gmm_anim.pipeline", "gmm_anim.__main__"} <= set(modules)
     for module in modules:
         importlib.import_module(module)
     for name, home in gmm_anim._HOMES.items():
