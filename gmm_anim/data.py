@@ -1,7 +1,8 @@
 """Read the user's own points (the config's ``data`` key) from a .csv or .npy file.
 
 Every problem is ``ConfigError(source, "data", "expected ..., got ...")``,
-where ``source`` is the config file that names the data file.
+where ``source`` is the config file that names the data file. ``data_shape``
+sizes a file up without reading its points, for the resource limits.
 """
 
 from __future__ import annotations
@@ -9,18 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import tokenize
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ConfigError
-from .config.field_checks import MAX_COORDINATE
 
-__all__ = ["load_points", "NPY_READ_ERRORS", "SUFFIXES"]
+__all__ = ["MAX_COORDINATE", "NPY_READ_ERRORS", "SUFFIXES", "data_shape", "load_points", "read_text"]
 
 SUFFIXES = (".csv", ".npy")
+# Points stay where EM's sums of squares over ten million points are finite in
+# float64 (EM itself overflows from about 1e155): coordinates up to 1e100.
+MAX_COORDINATE = 1e100
 # What reading a damaged .npy raises: numpy parses its header as Python source.
 NPY_READ_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError)
 
@@ -54,6 +59,39 @@ def _error(source: Path, message: str, path: Path | None = None) -> ConfigError:
 
 def _show(cell: str) -> str:
     return repr(cell if len(cell) <= 40 else cell[:37] + "...")
+
+
+def read_text(
+    path: Path, fail: Callable[[str], ConfigError], *, max_bytes: int | None = None, what: str = "file"
+) -> str:
+    """A file's text (a data file's, a config file's): UTF-8 (a byte-order mark dropped), no NUL bytes.
+
+    With ``max_bytes``, a regular file's size is judged from its metadata
+    before reading, and any other file (a pipe) is read up to one byte past
+    the limit, never whole. ``fail(message)`` makes the error raised;
+    ``what`` names the file in it.
+    """
+    try:
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            too_large = max_bytes is not None and size > max_bytes
+            raw = b"" if too_large else stream.read(-1 if max_bytes is None else max_bytes + 1)
+    except FileNotFoundError:
+        raise fail(f"expected an existing {what}, got no such file") from None
+    except IsADirectoryError:
+        raise fail(f"expected a {what}, got a directory") from None
+    except OSError as error:
+        raise fail(f"expected a readable file, got {error.strerror or error}") from None
+    if max_bytes is not None and (too_large or len(raw) > max_bytes):
+        got = f"{size} bytes" if too_large else "a larger one"
+        raise fail(f"expected a {what} of at most {max_bytes} bytes, got {got}")
+    if 0 in raw:
+        raise fail(f"expected a UTF-8 text file, got binary data (a NUL byte at offset {raw.index(0)})")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = f"{raw[error.start]:#04x} at offset {error.start}"
+        raise fail(f"expected a UTF-8 text file, got a byte that is not UTF-8 ({byte})") from None
 
 
 # ---------------------------------------------------------------------------
@@ -104,22 +142,53 @@ def _cut_short(path: Path) -> str | None:
     numpy's own message for this names its internals; a header it cannot
     read is left to ``np.load``, which says what is wrong.
     """
+    header = _npy_header(path)
+    if header is None:
+        return None
+    shape, dtype, stored = header
+    needed = math.prod(shape) * dtype.itemsize
+    if dtype.hasobject or stored >= needed:
+        return None
+    return f"expected {needed} bytes of data for an array of shape {shape}, got {stored} (the file is cut short)"
+
+
+def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int] | None:
+    """(shape, dtype, bytes stored after the header) of a .npy file, or None when numpy cannot read its header."""
     try:
         with path.open("rb") as stream, warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", UserWarning)  # a header written by Python 2
             version = np.lib.format.read_magic(stream)
             if version == (1, 0):
                 shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
-            offset = stream.tell()
-        stored = path.stat().st_size - offset
+            stored = os.fstat(stream.fileno()).st_size - stream.tell()
     except NPY_READ_ERRORS:
         return None
-    needed = math.prod(shape) * dtype.itemsize
-    if dtype.hasobject or stored >= needed:
+    return tuple(int(size) for size in shape), dtype, stored
+
+
+def data_shape(path: Path) -> tuple[int, int] | None:
+    """(n_samples, n_features) of a data file without reading its points; None when it cannot be sized.
+
+    .npy: exact, from its header. CSV: n is its number of lines (an upper
+    bound on the rows), D the cells of its first row with content.
+    """
+    if path.suffix.lower() == ".npy":
+        header = _npy_header(path)
+        if header is None:
+            return None
+        shape = header[0]
+        return (shape[0] if shape else 1), math.prod(shape[1:])
+    try:
+        with path.open("rb") as stream:
+            first = next((line for line in stream if _content(line.decode("utf-8-sig", "replace"))), b"")
+            stream.seek(0)
+            n_lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(2**20), b""))
+    except OSError:
         return None
-    return f"expected {needed} bytes of data for an array of shape {tuple(shape)}, got {stored} (the file is cut short)"
+    layout = _layout([first.decode("utf-8-sig", "replace")])
+    return n_lines + 1, layout[2] if layout is not None else 1
 
 
 # ---------------------------------------------------------------------------
@@ -128,7 +197,8 @@ def _cut_short(path: Path) -> str | None:
 
 
 def _load_csv(path: Path, source: Path) -> np.ndarray:
-    text = _read_text(path, source).replace("\r\n", "\n").replace("\r", "\n")
+    text = read_text(path, lambda message: _error(source, message, path))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     layout = _layout(lines)
     if layout is not None:
@@ -146,27 +216,12 @@ def _load_csv(path: Path, source: Path) -> np.ndarray:
                     quotechar='"' if comma else None,
                 )
         except ValueError:
-            points = None
-        in_range = points is not None and bool(np.all(np.abs(points) <= MAX_COORDINATE))  # False for NaN
-        if in_range and points.shape[1:] == (n_columns,) and len(points):
-            return points
+            pass  # the line reader says where
+        else:
+            in_range = bool(np.all(np.abs(points) <= MAX_COORDINATE))  # False for NaN
+            if in_range and points.shape[1:] == (n_columns,) and len(points):
+                return points
     return _parse_csv(lines, path, source)
-
-
-def _read_text(path: Path, source: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise _error(source, f"expected a readable file, got {error.strerror or error}", path) from None
-    if b"\0" in raw:
-        where = raw.index(b"\0")
-        raise _error(source, f"expected a UTF-8 text file, got binary data (a NUL byte at offset {where})", path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _error(
-            source, f"expected a UTF-8 text file, got a byte that is not UTF-8 (offset {error.start})", path
-        ) from None
 
 
 def _content(line: str) -> str:

@@ -2,9 +2,9 @@
 
 The table sits between the markers ``<!-- keys:start -->`` and
 ``<!-- keys:end -->``; everything else in README.md is left as it is. The
-schema is read at run time (``gmm_anim.schema.config_schema``), so a key added
-to a model shows up on the next run. tests/test_readme.py fails while the
-table is out of date.
+schema is read at run time (``gmm_anim.config.schema.config_schema``), so a
+key added to a model shows up on the next run. tests/test_readme.py fails
+while the table is out of date.
 
 Usage:
     .venv/bin/python scripts/readme_keys.py           # rewrite the table

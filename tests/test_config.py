@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEED_CONFIG
+from pydantic import ValidationError
 
 from gmm_anim.config.models import load_config, parse_value
 from gmm_anim.errors import ConfigError
-
-SEED_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "seed.yaml"
 
 TRUTH = """\
 weights: [0.5, 0.5]
@@ -90,9 +90,9 @@ def test_exponents_without_a_dot_are_numbers(write_config):
 
 def test_config_is_frozen(write_config):
     cfg = load_config(write_config(TRUTH))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         cfg.seed = 3
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         cfg.render.fps = 3
 
 

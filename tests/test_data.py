@@ -168,7 +168,7 @@ def test_csv_that_is_not_text(tmp_path):
     path.write_bytes(b"1,2\n\x00\x01")
     assert error_for(path) == "expected a UTF-8 text file, got binary data (a NUL byte at offset 4) (in p.csv)"
     path.write_bytes(b"1,2\n3,\xff\n")
-    assert error_for(path) == "expected a UTF-8 text file, got a byte that is not UTF-8 (offset 6) (in p.csv)"
+    assert error_for(path) == "expected a UTF-8 text file, got a byte that is not UTF-8 (0xff at offset 6) (in p.csv)"
 
 
 def test_long_cells_are_shortened(write):

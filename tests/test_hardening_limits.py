@@ -10,9 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from gmm_anim import pipeline
-from gmm_anim.config import limits
 from gmm_anim.cli import app
-from gmm_anim.config.models import MAX_CONFIG_BYTES, load_config
+from gmm_anim.config import limits
+from gmm_anim.config.models import load_config
+from gmm_anim.config.yaml_reader import MAX_CONFIG_BYTES
+from gmm_anim.data import data_shape
 from gmm_anim.errors import ConfigError
 
 GIB = 2**30
@@ -80,8 +82,9 @@ def test_a_fit_alone_skips_the_render_limits(write_config):
 
 
 def test_estimate_follows_the_documented_parts():
-    work = limits.Workload(n_samples=10**6, n_features=2, n_components=10, n_iterations=40, n_frames=41,
-                           width=600, height=600)
+    work = limits.Workload(
+        n_samples=10**6, n_features=2, n_components=10, n_iterations=40, n_frames=41, width=600, height=600
+    )
     parts = limits.estimate_memory(work)
     assert parts == {
         "base": 200 * 2**20,
@@ -92,6 +95,9 @@ def test_estimate_follows_the_documented_parts():
     }
     fit_only = limits.estimate_memory(work, render=False)
     assert "drawing" not in fit_only and fit_only["EM"] == 8 * 10**6 * (6 + 4 + 2)
+    # Past 256 MiB of quadratic features the E-step takes the Cholesky path (em/estep.py), and so does the estimate.
+    many = limits.Workload(**{**work.__dict__, "n_samples": 6 * 10**6})
+    assert limits.estimate_memory(many, render=False)["EM"] == 8 * 6 * 10**6 * (10 + 6 + 2)
 
 
 def test_estimate_grows_with_every_size():
@@ -103,8 +109,18 @@ def test_estimate_grows_with_every_size():
 
 
 def test_available_memory_is_known_here():
-    available = limits.available_memory()
-    assert available is None or 0 < available <= os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    available = limits.available_memory()  # Linux says, through /proc/meminfo
+    assert available is not None and 0 < available <= os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       8000000 kB\nMemFree:         100000 kB\nMemAvailable:   2000000 kB\n")
+    monkeypatch.setattr(limits, "_PROC_MEMINFO", meminfo)
+    monkeypatch.setattr(limits, "_cgroup_available", lambda: None)
+    assert limits.available_memory() == 2_000_000 * 1024
+    monkeypatch.setattr(limits, "_cgroup_available", lambda: 5000)
+    assert limits.available_memory() == 5000
 
 
 @pytest.mark.parametrize(
@@ -112,8 +128,11 @@ def test_available_memory_is_known_here():
     [
         ("samples: 8000000\n", "samples", "lower samples"),
         ("samples: 2000000\nem: {components: 200}\n", "samples", "lower samples or em.components"),
-        ("samples: 5000\niterations: 10000\nem: {components: 4000}\n", "iterations",
-         "lower iterations or em.components"),
+        (
+            "samples: 5000\niterations: 10000\nem: {components: 4000}\n",
+            "iterations",
+            "lower iterations or em.components",
+        ),
         ("render: {width: 4096, height: 4000}\n", "render.width", "lower render.width and render.height"),
     ],
 )
@@ -146,10 +165,14 @@ def test_a_cgroup_limit_lowers_the_available_memory(tmp_path, monkeypatch):
         (folder / "job" / usage_name).write_text(usage + "\n")
     monkeypatch.setattr(limits, "_meminfo_available", lambda: 10**12)
     monkeypatch.setattr(limits, "_PROC_CGROUP", tmp_path / "cgroup")
-    monkeypatch.setattr(limits, "_CGROUP_FILES", {
-        "": (v2, "memory.max", "memory.current"),
-        "memory": (v1, "memory.limit_in_bytes", "memory.usage_in_bytes"),
-    })
+    monkeypatch.setattr(
+        limits,
+        "_CGROUP_FILES",
+        {
+            "": (v2, "memory.max", "memory.current"),
+            "memory": (v1, "memory.limit_in_bytes", "memory.usage_in_bytes"),
+        },
+    )
     assert limits.available_memory() == 2_000_000
     (v2 / "job" / "memory.max").write_text("max\n")
     assert limits.available_memory() == 10**12
@@ -160,9 +183,11 @@ def test_unknown_available_memory_checks_the_rest(write_config, memory):
     pipeline.load_config(write_config(TRUTH + "samples: 10000000\n"))
 
 
-def test_fit_and_render_check_again_with_the_actual_points(write_config, tmp_path, memory):
+@pytest.mark.parametrize("checked", [False, True], ids=["unchecked-config", "checked-config"])
+def test_fit_and_render_check_points_larger_than_the_config_said(write_config, tmp_path, memory, checked):
     np.save(tmp_path / "points.npy", np.zeros((10, 2)))
-    cfg = load_config(write_config("data: points.npy\nem: {components: 2}\n"))
+    path = write_config("data: points.npy\nem: {components: 2}\n")
+    cfg = pipeline.load_config(path) if checked else load_config(path)
     memory(GIB // 2)
     X = np.zeros((4_000_000, 2))
     with pytest.raises(ConfigError) as caught:
@@ -173,6 +198,18 @@ def test_fit_and_render_check_again_with_the_actual_points(write_config, tmp_pat
     assert caught.value.field == "data"
 
 
+@pytest.mark.parametrize("points", ["", "data: points.csv\nem: {components: 2}\n"], ids=["drawn", "csv"])
+def test_a_command_checks_the_limits_once(write_config, tmp_path, monkeypatch, points):
+    (tmp_path / "points.csv").write_text("x,y\n# a comment\n" + "1,2\n3,4\n" * 20)
+    path = write_config((points or TRUTH + "samples: 50\n") + "iterations: 2\nrender: {width: 80, height: 64}\n")
+    calls = []
+    monkeypatch.setattr(limits, "available_memory", lambda: calls.append(1) or 64 * GIB)
+    cfg = pipeline.load_config(path)
+    X, _ = pipeline.sample(cfg)
+    pipeline.render(X, pipeline.fit(X, cfg), cfg, tmp_path / "out.gif")
+    assert len(calls) == 1
+
+
 # ---------------------------------------------------------------------------
 # Data files: judged from their header or size before they are read
 
@@ -181,7 +218,7 @@ def test_npy_shape_comes_from_the_header_without_reading_it(write_config, tmp_pa
     np.save(tmp_path / "points.npy", np.zeros((300_000, 2)))
     path = write_config("data: points.npy\nem: {components: 2}\n")
     cfg = load_config(path)
-    assert limits.data_shape(cfg) == (300_000, 2)
+    assert data_shape(cfg.data) == (300_000, 2)
     monkeypatch.setattr(limits, "MAX_SAMPLES", 1000)
     import gmm_anim.data
 
@@ -195,7 +232,7 @@ def test_npy_shape_comes_from_the_header_without_reading_it(write_config, tmp_pa
 def test_csv_rows_are_counted_once_read(write_config, tmp_path, monkeypatch):
     (tmp_path / "points.csv").write_text("x,y\n" + "1,2\n" * 5)
     cfg = load_config(write_config("data: points.csv\nem: {components: 2}\n"))
-    assert limits.data_shape(cfg) == (7, 2)  # lines, an upper bound on the rows
+    assert data_shape(cfg.data) == (7, 2)  # lines, an upper bound on the rows
     monkeypatch.setattr(limits, "MAX_SAMPLES", 4)
     X, _ = pipeline.sample(cfg)
     with pytest.raises(ConfigError) as caught:
@@ -250,7 +287,8 @@ def test_a_50_mb_config_is_refused_without_reading_it(tmp_path, monkeypatch):
     monkeypatch.setattr(pathlib.Path, "open", lambda self, *a, **k: CountingStream(real_open(self, *a, **k), counts))
     error = refusal(path)
     assert (error.field, error.message) == (
-        "(file)", f"expected a config file of at most {MAX_CONFIG_BYTES} bytes, got {50 * 2**20} bytes"
+        "(file)",
+        f"expected a config file of at most {MAX_CONFIG_BYTES} bytes, got {50 * 2**20} bytes",
     )
     assert sum(counts) == 0
 

@@ -68,21 +68,25 @@ def test_dims_may_name_any_two_features(write_config) -> None:
         ("palette: [red, green, [1, 0, 2]]", "render.palette[2]", f"{COLOUR}, got a list of 3 items"),
         ("palette: [red, green, 5]", "render.palette[2]", f"{COLOUR}, got 5"),
         (
-            "palette: [red, green, none]", "render.palette[2]",
+            "palette: [red, green, none]",
+            "render.palette[2]",
             f"{COLOUR} that is not fully transparent, got the string 'none'",
         ),
         ("palette: [red, green]", "render.palette", "expected at least 3 colours (one per component), got 2"),
         (
-            "palette: [red, '#ff0000', blue]", "render.palette[1]",
+            "palette: [red, '#ff0000', blue]",
+            "render.palette[1]",
             "expected a colour distinct from the others, got the string '#ff0000', the same colour as [0]",
         ),
         (
-            "palette: viridis", "render.palette",
+            "palette: viridis",
+            "render.palette",
             "expected 'tab10', 'okabe-ito' or a list of matplotlib colours (one per component), "
             "got the string 'viridis'",
         ),
         (
-            "dims: [0, 2]", "render.dims",
+            "dims: [0, 2]",
+            "render.dims",
             "expected two distinct feature indices from 0 to 1 (the means have 2 coordinates), got [0, 2]",
         ),
         ("dims: [0, 1, 2]", "render.dims", f"{DIMS}, got a list of 3 items"),

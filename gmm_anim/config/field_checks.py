@@ -1,9 +1,9 @@
-"""Checks of single config values, called by the pydantic validators in config.py.
+"""The checks of single config values: pydantic field metadata and validators.
 
-Each check returns the value in its validated form or raises, through
-``_fail``, a pydantic error that carries a field path relative to the field
-being validated and one "expected ..., got ..." message; config.py turns it
-into a ConfigError naming the whole path.
+Every check fails through ``fail``: a pydantic error carrying one "expected ...,
+got ..." message and a field path relative to the field being validated
+(``covariances`` -> ``[1][0]``); models.py turns the first error into a
+ConfigError naming the whole path.
 """
 
 from __future__ import annotations
@@ -11,109 +11,156 @@ from __future__ import annotations
 import math
 import numbers
 import string
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, cast, get_args, get_origin
 
 import numpy as np
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, ValidationError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from .yaml_reader import Path_, _describe
+from ..data import MAX_COORDINATE
+from .yaml_reader import Path_, describe
 
-__all__ = ["MAX_COORDINATE", "MAX_VARIANCE", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Matrix"]
+__all__ = ["MAX_VARIANCE", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Expect", "Matrix", "fail"]
 
 TITLE_FIELDS = ("iteration", "log_likelihood")
 WEIGHT_SUM_TOLERANCE = 1e-6
-# Points stay where EM's sums of squares over ten million points are finite in
-# float64 (EM itself overflows from about 1e155): coordinates up to 1e100,
-# variances up to 1e200 (standard deviations up to 1e100).
-MAX_COORDINATE = 1e100
-MAX_VARIANCE = 1e200
+MAX_VARIANCE = 1e200  # standard deviations up to MAX_COORDINATE
 
 Matrix = list[list[float]]
+_KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
-def _fail(path: Path_, message: str) -> None:
+def fail(path: Path_, message: str) -> NoReturn:
     """Raise inside a pydantic validator; ``path`` is relative to the field being validated."""
     raise PydanticCustomError("config", "{message}", {"message": message, "path": tuple(path)})
 
 
+class Expect:
+    """Field metadata: the field's bounds, checked by pydantic, and what any failure of the field says.
+
+    ``Annotated[int, Expect(ge=1, le=10)]`` fails with "expected an integer from
+    1 to 10, got ..." whatever the value was; an Optional type adds ", or null",
+    a Literal says "one of ...". NaN and inf are "expected a finite number".
+    """
+
+    def __init__(self, **bounds: int) -> None:
+        self.bounds = bounds
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = cast("dict[str, Any]", handler(source))
+        optional = schema["type"] == "nullable"
+        (schema["schema"] if optional else schema).update(self.bounds)  # pydantic's checks and the JSON Schema's
+        kind = next(arg for arg in get_args(source) if arg is not type(None)) if optional else source
+        if get_origin(kind) is Literal:
+            expected = "one of " + ", ".join(repr(choice) for choice in get_args(kind))
+        else:
+            expected = _KINDS[kind] + _bounds_text(**self.bounds)
+        expected += ", or null" if optional else ""
+
+        def check(value: object, validate: Callable[[object], object]) -> object:
+            try:
+                return validate(value)
+            except ValidationError:
+                finite = not isinstance(value, float) or math.isfinite(value)
+                fail((), f"expected {expected if finite else 'a finite number'}, got {describe(value)}")
+
+        return core_schema.no_info_wrap_validator_function(check, cast(CoreSchema, schema))
+
+
+def _bounds_text(ge: int | None = None, gt: int | None = None, le: int | None = None) -> str:
+    if le is not None:
+        return f" from {ge} to {le}" if ge is not None else f" > {gt} and <= {le}"
+    return f" >= {ge}" if ge is not None else f" > {gt}" if gt is not None else ""
+
+
 # ---------------------------------------------------------------------------
-# Value checks for the validators; every path is relative to the field checked.
+# Numbers, weights, points and covariance matrices; paths are relative to the field checked.
 
 
-def _number(value: object, path: Path_, what: str = "a finite number") -> float:
+def number(value: object, path: Path_, what: str = "a finite number") -> float:
+    """A real number; NaN and inf say "expected a finite number" whatever ``what`` is."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        _fail(path, f"expected {what}, got {_describe(value)}")
+        fail(path, f"expected {what}, got {describe(value)}")
     try:
-        number = float(value)
+        result = float(value)
     except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        _fail(path, f"expected {what}, got {_describe(value)}")
-    return number
+        result = math.inf
+    if not math.isfinite(result):
+        fail(path, f"expected a finite number, got {describe(value)}")
+    return result
 
 
-def _bounded(number: float, path: Path_, limit: float, what: str) -> float:
-    if abs(number) > limit:
-        _fail(path, f"expected {what} of magnitude at most {limit:g}, got {number:g}")
-    return number
+def bounded(value: float, path: Path_, limit: float, what: str) -> float:
+    if abs(value) > limit:
+        fail(path, f"expected {what} of magnitude at most {limit:g}, got {value:g}")
+    return value
 
 
-def _positive(value: object, path: Path_, what: str = "a number > 0") -> float:
-    number = _number(value, path, what)
-    if number <= 0:
-        _fail(path, f"expected {what}, got {_describe(value)}")
-    return number
+def positive(value: object, path: Path_, what: str = "a number > 0") -> float:
+    result = number(value, path, what)
+    if result <= 0:
+        fail(path, f"expected {what}, got {describe(value)}")
+    return result
 
 
-def _items(value: object, path: Path_, what: str, count: int | None = None) -> list[Any]:
+def items(value: object, path: Path_, what: str, count: int | None = None) -> list[Any]:
     """A non-empty list (of ``count`` items when given)."""
     if not isinstance(value, (list, tuple)) or not value or (count is not None and len(value) != count):
-        _fail(path, f"expected {what}, got {_describe(value)}")
+        fail(path, f"expected {what}, got {describe(value)}")
     return list(value)
 
 
-def _weights(value: object, path: Path_ = ()) -> list[float]:
-    weights = [_positive(w, (*path, i)) for i, w in enumerate(_items(value, path, "a non-empty list of weights"))]
-    total = math.fsum(weights)
+def weights(value: object, path: Path_ = ()) -> list[float]:
+    checked = [positive(w, (*path, i)) for i, w in enumerate(items(value, path, "a non-empty list of weights"))]
+    total = math.fsum(checked)
     if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
-        _fail(path, f"expected weights summing to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got a sum of {total:.10g}")
-    return weights
+        fail(path, f"expected weights summing to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got a sum of {total:.10g}")
+    return checked
 
 
-def _points(value: object, path: Path_ = (), count: int | None = None) -> list[list[float]]:
+def points(value: object, path: Path_ = (), count: int | None = None) -> list[list[float]]:
     """K points of one dimension D >= 1; ``count`` is K as the weights give it."""
-    points = _items(value, path, "a non-empty list of points (one per component)")
-    if count is not None and len(points) != count:
-        _fail(path, f"expected {count} means (one per weight), got {len(points)}")
+    given = items(value, path, "a non-empty list of points (one per component)")
+    if count is not None and len(given) != count:
+        fail(path, f"expected {count} means (one per weight), got {len(given)}")
     checked: list[list[float]] = []
-    for k, point in enumerate(points):
-        coordinates = _items(point, (*path, k), "a point: a non-empty list of coordinates")
+    for k, point in enumerate(given):
+        coordinates = items(point, (*path, k), "a point: a non-empty list of coordinates")
         if checked and len(coordinates) != len(checked[0]):
-            _fail((*path, k), f"expected {len(checked[0])} coordinates (as the first point), got {len(coordinates)}")
+            fail((*path, k), f"expected {len(checked[0])} coordinates (as the first point), got {len(coordinates)}")
         checked.append(
-            [_bounded(_number(x, (*path, k, i)), (*path, k, i), MAX_COORDINATE, "a coordinate")
-             for i, x in enumerate(coordinates)]
+            [
+                bounded(number(x, (*path, k, i)), (*path, k, i), MAX_COORDINATE, "a coordinate")
+                for i, x in enumerate(coordinates)
+            ]
         )
     return checked
 
 
 def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
     """A symmetric positive-definite matrix, symmetrised to drop rounding noise; ``size`` is D when known."""
-    rows = _items(value, path, "a number v > 0 (meaning v·I) or a square matrix (a list of rows)")
+    rows = items(value, path, "a number v > 0 (meaning v·I) or a square matrix (a list of rows)")
     size = len(rows) if size is None else size
     if len(rows) != size:
-        _fail(path, f"expected a {size}x{size} matrix (the points have {size} coordinates), got {len(rows)} rows")
+        fail(path, f"expected a {size}x{size} matrix (the points have {size} coordinates), got {len(rows)} rows")
     matrix = np.array(
-        [[_bounded(_number(x, (*path, i, j)), (*path, i, j), MAX_VARIANCE, "a covariance entry")
-          for j, x in enumerate(_items(row, (*path, i), f"a row of {size} numbers", size))]
-         for i, row in enumerate(rows)]
+        [
+            [
+                bounded(number(x, (*path, i, j)), (*path, i, j), MAX_VARIANCE, "a covariance entry")
+                for j, x in enumerate(items(row, (*path, i), f"a row of {size} numbers", size))
+            ]
+            for i, row in enumerate(rows)
+        ]
     )
     asymmetry = np.abs(matrix - matrix.T)
     i, j = np.unravel_index(np.argmax(asymmetry), matrix.shape)
     if asymmetry[i, j] > 1e-9 * np.abs(matrix).max():
-        got = f"[{i}][{j}] = {matrix[i, j]:.10g} but [{j}][{i}] = {matrix[j, i]:.10g}"
-        _fail(path, f"expected a symmetric matrix, got {got}")
+        fail(
+            path,
+            f"expected a symmetric matrix, got [{i}][{j}] = {matrix[i, j]:.10g} but [{j}][{i}] = {matrix[j, i]:.10g}",
+        )
     matrix = (matrix + matrix.T) / 2
     smallest = float(np.linalg.eigvalsh(matrix)[0])
     try:
@@ -123,39 +170,40 @@ def _matrix(value: object, path: Path_, size: int | None) -> Matrix:
         factorable = False
     if smallest <= 0 or not factorable:
         singular = " (numerically singular)" if smallest > 0 else ""
-        got = f"one whose smallest eigenvalue is {smallest:.6g}{singular}"
-        _fail(path, f"expected a positive-definite matrix, got {got}")
-    return matrix.tolist()
+        fail(
+            path, f"expected a positive-definite matrix, got one whose smallest eigenvalue is {smallest:.6g}{singular}"
+        )
+    return cast(Matrix, matrix.tolist())
 
 
 def _variance(value: object, path: Path_, what: str = "a variance > 0") -> float:
-    return _bounded(_positive(value, path, what), path, MAX_VARIANCE, "a variance")
+    return bounded(positive(value, path, what), path, MAX_VARIANCE, "a variance")
 
 
-def _covariance(value: object, path: Path_, size: int | None) -> float | Matrix:
+def covariance(value: object, path: Path_, size: int | None) -> float | Matrix:
     """One component's covariance: a number v > 0 (v·I) or a D x D matrix."""
     if isinstance(value, (list, tuple)):
         return _matrix(value, path, size)
     return _variance(value, path, "a number v > 0 (meaning v·I) or a square matrix")
 
 
-def _initial_covariances(value: object, covariance_type: str, n_components: int, n_features: int) -> Any:
+def initial_covariances(value: object, covariance_type: str, n_components: int, n_features: int) -> Any:
     """em.initial.covariances in the form its covariance type takes (see Config.initial_mixture)."""
     path: Path_ = ("covariances",)
     if covariance_type == "tied":
-        return _covariance(value, path, n_features)
+        return covariance(value, path, n_features)
     what = f"a list of {n_components} entries (one per component, covariance_type: {covariance_type})"
-    entries = _items(value, path, what, n_components)
+    entries = items(value, path, what, n_components)
     if covariance_type == "spherical":
         return [_variance(v, (*path, k), "a variance > 0 (covariance_type: spherical)") for k, v in enumerate(entries)]
     if covariance_type == "diag":
         what = f"a list of {n_features} variances (covariance_type: diag)"
-        rows = [_items(entry, (*path, k), what, n_features) for k, entry in enumerate(entries)]
+        rows = [items(entry, (*path, k), what, n_features) for k, entry in enumerate(entries)]
         return [[_variance(v, (*path, k, i)) for i, v in enumerate(row)] for k, row in enumerate(rows)]
-    return [_covariance(entry, (*path, k), n_features) for k, entry in enumerate(entries)]
+    return [covariance(entry, (*path, k), n_features) for k, entry in enumerate(entries)]
 
 
-def _full_covariances(value: Any, covariance_type: str, n_components: int, n_features: int) -> np.ndarray:
+def full_covariances(value: Any, covariance_type: str, n_components: int, n_features: int) -> np.ndarray:
     """Any accepted covariance form as full matrices, shape (n_components, n_features, n_features)."""
     identity = np.eye(n_features)
     if covariance_type == "tied":
@@ -166,23 +214,78 @@ def _full_covariances(value: Any, covariance_type: str, n_components: int, n_fea
     return np.stack([v * identity if isinstance(v, (int, float)) else np.asarray(v, dtype=np.float64) for v in value])
 
 
-def _check_title(title: str) -> None:
+# ---------------------------------------------------------------------------
+# Render values
+
+
+def title(value: str) -> str:
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(title) if field is not None]
+        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
     except ValueError as error:
-        _fail((), f"expected a format string (write {{{{ and }}}} for literal braces), got {title!r}: {error}")
+        fail((), f"expected a format string (write {{{{ and }}}} for literal braces), got {value!r}: {error}")
     for field in fields:
         if field not in TITLE_FIELDS:
-            _fail((), f"expected only the fields {{iteration}} and {{log_likelihood}}, got {{{field}}} in {title!r}")
+            fail((), f"expected only the fields {{iteration}} and {{log_likelihood}}, got {{{field}}} in {value!r}")
     try:
-        title.format(iteration=0, log_likelihood=-1.5)
+        value.format(iteration=0, log_likelihood=-1.5)
     except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
         expected = "format specs that fit an integer iteration and a float log_likelihood"
-        _fail((), f"expected {expected}, got {title!r}: {error}")
+        fail((), f"expected {expected}, got {value!r}: {error}")
+    return value
 
 
-def _path(value: object, path: Path_ = ()) -> Path:
+def path(value: object) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value):
         return Path(value).expanduser()
-    _fail(path, f"expected a path, got {_describe(value)}")
-    raise AssertionError  # _fail always raises
+    fail((), f"expected a path, got {describe(value)}")
+
+
+def sigmas(value: object) -> tuple[float, ...]:
+    return tuple(
+        positive(level, (i,)) for i, level in enumerate(items(value, (), "a non-empty list of sigma levels > 0"))
+    )
+
+
+def dims(value: object) -> tuple[int, int]:
+    what = "two distinct feature indices [i, j], integers >= 0"
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        fail((), f"expected {what}, got {describe(value)}")
+    for i, index in enumerate(value):
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            fail((i,), f"expected a feature index, an integer >= 0, got {describe(index)}")
+    if value[0] == value[1]:
+        fail((), f"expected {what}, got the same feature twice: [{value[0]}, {value[1]}]")
+    return (value[0], value[1])
+
+
+def palette(value: object) -> str | tuple[str, ...]:
+    """'tab10', 'okabe-ito', or distinct colours as '#rrggbb'; matplotlib is imported only for a list."""
+    what = "'tab10', 'okabe-ito' or a list of matplotlib colours (one per component)"
+    if isinstance(value, str):
+        if value not in ("tab10", "okabe-ito"):
+            fail((), f"expected {what}, got {describe(value)}")
+        return value
+    given = items(value, (), what)
+    colours = [_colour(item, (i,)) for i, item in enumerate(given)]
+    for i, colour in enumerate(colours):
+        if colour in colours[:i]:
+            again = f"{describe(given[i])}, the same colour as [{colours.index(colour)}]"
+            fail((i,), f"expected a colour distinct from the others, got {again}")
+    return tuple(colours)
+
+
+def _colour(value: Any, path: Path_) -> str:
+    from matplotlib.colors import to_hex, to_rgba
+
+    what = "a matplotlib colour (a name such as 'teal', a hex string such as '#1f77b4', or [r, g, b] in 0..1)"
+    if not isinstance(value, (str, list, tuple)):
+        fail(path, f"expected {what}, got {describe(value)}")
+    spec: Any = value  # any name, hex string or channels: matplotlib judges
+    try:
+        transparent = to_rgba(spec)[3] == 0
+        colour = str(to_hex(spec, keep_alpha=False))
+    except (ValueError, TypeError, OverflowError):
+        fail(path, f"expected {what}, got {describe(value)}")
+    if transparent:
+        fail(path, f"expected {what} that is not fully transparent, got {describe(value)}")
+    return colour

@@ -1,10 +1,11 @@
-"""Resource limits, checked before any work starts.
+"""Resource limits, checked once before any work starts.
 
 A run is refused, with a ConfigError naming the field that drives it, when
 it would take too many frames, draw too many pixels, or need more memory
-than the machine has available. The sizes come from the config (and the
-header or size of a data file) before sampling, and are checked again with
-the actual points before fitting and rendering.
+than the machine has available. ``check_config`` judges the run from the
+config (and the header or size of a data file) before any point is drawn or
+read, and remembers on the config what it passed; ``check_points`` checks
+points handed over by a caller only when they are larger than that.
 
 Peak memory is estimated from the parts a run holds at once, in bytes, with
 n samples, D features, K components, T = iterations + 1 snapshots and
@@ -17,7 +18,8 @@ W x H frames, all float64:
 - the largest of three phases:
   sampling 8 n (3 D + 1) (labels, normals, jitter; more than reading a .npy);
   EM 8 n (Q + 2 D + 2) with Q = 1 + D + D (D + 1) / 2 quadratic features
-  (D <= 6), else 8 n (K + 3 D + 2) (responsibilities, centred points);
+  when the E-step expands them (em/estep.py: D and their bytes small enough),
+  else 8 n (K + 3 D + 2) (responsibilities, centred points);
   drawing 8 n (2 K + D + 8) (responsibilities and colours of every point,
   the scatter's copies) plus 70 bytes per frame pixel (canvas, background,
   RGB frame, the writer's palette sample frames and indices) plus the GIF
@@ -32,33 +34,22 @@ pages), lowered to what the process's cgroup memory limit leaves, if any.
 
 from __future__ import annotations
 
-import math
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .models import Config
-from ..data import NPY_READ_ERRORS
+from ..data import data_shape
+from ..em.estep import _QUADRATIC_MAX_BYTES, _QUADRATIC_MAX_FEATURES
 from ..errors import ConfigError
+from .models import MAX_SAMPLES, Config
 
 __all__ = [
-    "MAX_FRAMES",
-    "MAX_PIXELS",
-    "MAX_SAMPLES",
-    "Workload",
-    "available_memory",
-    "data_shape",
-    "check_config",
-    "check_points",
-    "check_workload",
-    "estimate_memory",
-    "workload",
-]
+    "MAX_FRAMES", "MAX_PIXELS", "MAX_SAMPLES", "Workload", "available_memory", "check_config", "check_points",
+    "estimate_memory", "workload",
+]  # fmt: skip
 
-MAX_SAMPLES = 10_000_000  # as the config's `samples`; applies to data files too
 # The config allows 10,000 iterations (10,001 frames); tweens may multiply that.
 MAX_FRAMES = 20_000
 # Drawing and encoding run at about 30 million pixels a second on one core:
@@ -67,7 +58,6 @@ MAX_PIXELS = 20_000_000_000
 _BASE_BYTES = 200 * 2**20
 _FRAME_BYTES_PER_PIXEL = 70
 _COLOUR_CACHE_BYTES = 2 * 2**24
-_QUADRATIC_MAX_FEATURES = 6
 # Reading a CSV holds its bytes, the decoded text, its lines and the parsed rows.
 _CSV_BYTES_PER_FILE_BYTE = 6
 
@@ -92,17 +82,12 @@ def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | Non
     consecutive ones, so iterations x (tween + 1) + 1.
     """
     truth = cfg.truth
-    if n_samples is None:
-        n_samples = cfg.samples
-    if n_features is None:
-        n_features = truth.n_features if truth is not None else 1
-    tween = cfg.render.tween
     return Workload(
-        n_samples=n_samples,
-        n_features=n_features,
+        n_samples=cfg.samples if n_samples is None else n_samples,
+        n_features=(truth.n_features if truth is not None else 1) if n_features is None else n_features,
         n_components=cfg.n_components,
         n_iterations=cfg.iterations,
-        n_frames=cfg.iterations * (tween + 1) + 1,
+        n_frames=cfg.iterations * (cfg.render.tween + 1) + 1,
         width=cfg.render.width,
         height=cfg.render.height,
     )
@@ -117,7 +102,10 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     """
     n, d, k = work.n_samples, work.n_features, work.n_components
     quadratic = 1 + d + d * (d + 1) // 2
-    em = 8 * n * (quadratic + 2 * d + 2) if d <= _QUADRATIC_MAX_FEATURES else 8 * n * (k + 3 * d + 2)
+    if d <= _QUADRATIC_MAX_FEATURES and 8 * quadratic * n <= _QUADRATIC_MAX_BYTES:
+        em = 8 * n * (quadratic + 2 * d + 2)
+    else:
+        em = 8 * n * (k + 3 * d + 2)
     phases = {"sampling": 8 * n * (3 * d + 1), "EM": em}
     frames = _FRAME_BYTES_PER_PIXEL * work.width * work.height + _COLOUR_CACHE_BYTES
     if render:
@@ -134,9 +122,15 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     return parts
 
 
+# ---------------------------------------------------------------------------
+# Available memory
+
+_PROC_MEMINFO = Path("/proc/meminfo")
+
+
 def _meminfo_available() -> int | None:
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
+        with _PROC_MEMINFO.open(encoding="ascii") as meminfo:
             for line in meminfo:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
@@ -184,23 +178,51 @@ def available_memory() -> int | None:
     return min(known) if known else None
 
 
-def _gib(n_bytes: float) -> str:
-    return f"{n_bytes / 2**30:.3g} GiB"
+# ---------------------------------------------------------------------------
+# The checks
 
 
-def _samples_field(cfg: Config) -> str:
-    return "data" if cfg.data is not None else "samples"
+def check_config(cfg: Config, *, render: bool = True) -> None:
+    """Check the run a config describes before any point is drawn or read: points, frames, pixels, memory.
+
+    A data file is sized from its header (.npy) or its lines (CSV) without
+    loading it. ``render=False`` checks a fit alone. Nothing is checked again
+    for a config that has passed (with ``render`` when asked for).
+    """
+    if _passed(cfg, render=render) is not None:
+        return
+    available = available_memory()
+    n_samples = n_features = None
+    if cfg.data is not None:
+        n_samples, n_features = _data_shape(cfg, available) or (0, 1)
+    work = workload(cfg, n_samples=n_samples, n_features=n_features)
+    _check(cfg, work, available, render=render)
+    cfg._limits_passed = (work, render)
 
 
-def check_workload(cfg: Config, work: Workload, *, render: bool = True) -> None:
+def check_points(cfg: Config, X: np.ndarray, *, render: bool = True) -> None:
+    """Check the run with the points X (n_samples, n_features), unless ``check_config`` covered points this large."""
+    passed = _passed(cfg, render=render)
+    if passed is not None and X.shape[1] == passed.n_features and X.shape[0] <= passed.n_samples:
+        return
+    _check(cfg, workload(cfg, n_samples=X.shape[0], n_features=X.shape[1]), available_memory(), render=render)
+
+
+def _passed(cfg: Config, *, render: bool) -> Workload | None:
+    """The run ``check_config`` passed for this config (with ``render`` when asked for), if any."""
+    passed = cfg._limits_passed
+    return passed[0] if passed is not None and (passed[1] or not render) else None
+
+
+def _check(cfg: Config, work: Workload, available: int | None, *, render: bool) -> None:
     """Refuse a run past the point, frame, pixel or memory limits, naming the field that drives it."""
     if work.n_samples > MAX_SAMPLES:
-        message = f"expected at most {MAX_SAMPLES} points, got {work.n_samples}"
-        raise ConfigError(cfg.source, _samples_field(cfg), message)
+        raise ConfigError(
+            cfg.source, _samples_field(cfg), f"expected at most {MAX_SAMPLES} points, got {work.n_samples}"
+        )
     if render:
         _check_frames(cfg, work)
     parts = estimate_memory(work, render=render)
-    available = available_memory()
     total = sum(parts.values())
     if available is not None and total > available:
         field, advice = _memory_field(cfg, work, parts)
@@ -246,74 +268,36 @@ def _memory_field(cfg: Config, work: Workload, parts: dict[str, int]) -> tuple[s
     return field, f"lower {field} or em.components" if many_components else f"lower {field}"
 
 
-def check_config(cfg: Config, *, render: bool = True) -> None:
-    """Check what is known before sampling or reading points: frames, pixels, memory.
+def _data_shape(cfg: Config, available: int | None) -> tuple[int, int] | None:
+    """(n_samples, n_features) of the data file (``data.data_shape``), a CSV's lines counted up to MAX_SAMPLES.
 
-    With a data file, its size is judged from its header (.npy) or its lines
-    (CSV) without loading it; the exact count is checked once it is read
-    (``check_points``). ``render=False`` checks a fit alone.
-    """
-    n_samples = n_features = None
-    if cfg.data is not None:
-        n_samples, n_features = data_shape(cfg) or (0, 1)
-    check_workload(cfg, workload(cfg, n_samples=n_samples, n_features=n_features), render=render)
-
-
-def check_points(cfg: Config, X: np.ndarray, *, render: bool = True) -> None:
-    """Check the run again with the actual points X (n_samples, n_features)."""
-    check_workload(cfg, workload(cfg, n_samples=X.shape[0], n_features=X.shape[1]), render=render)
-
-
-def data_shape(cfg: Config) -> tuple[int, int] | None:
-    """(n_samples, n_features) of the data file, estimated without loading it.
-
-    .npy: exact, from its header. CSV: n is its number of lines (an upper
-    bound, at most MAX_SAMPLES), D the cells of its first line with content;
-    a CSV is refused first when reading it would not fit in memory (reading
-    holds about six times its bytes). None when the file cannot be read:
+    A CSV is refused first when reading it would not fit in memory (reading
+    holds about six times its bytes). None when the file cannot be sized:
     the data reader then says what is wrong with it.
     """
     path = cfg.data
+    assert path is not None
     try:
         size = path.stat().st_size
     except OSError:
         return None
-    available = available_memory()
+    csv = path.suffix.lower() == ".csv"
     needed = _BASE_BYTES + _CSV_BYTES_PER_FILE_BYTE * size
-    if path.suffix.lower() == ".csv" and available is not None and needed > available:
+    if csv and available is not None and needed > available:
         message = (
             f"expected a data file that fits the {_gib(available)} of memory available when read, "
             f"got {path.name} of {_gib(size)} (about {_gib(needed)} to read); use a smaller file or .npy"
         )
         raise ConfigError(cfg.source, "data", message)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # numpy on headers written by Python 2
-            return _npy_shape(path) if path.suffix.lower() == ".npy" else _csv_shape(path)
-    except NPY_READ_ERRORS:
-        return None
+    shape = data_shape(path)
+    if shape is None or not csv:
+        return shape
+    return min(shape[0], MAX_SAMPLES), shape[1]  # lines are an upper bound on the rows
 
 
-def _npy_shape(path: Path) -> tuple[int, int] | None:
-    """(n, D) from a .npy header (the data stay on disk); None for an .npz archive."""
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
-    if not isinstance(array, np.ndarray):
-        array.close()
-        return None
-    shape = tuple(int(size) for size in array.shape)
-    del array  # unmaps the file
-    return (shape[0] if shape else 1), (math.prod(shape[1:]) if len(shape) > 1 else 1)
+def _samples_field(cfg: Config) -> str:
+    return "data" if cfg.data is not None else "samples"
 
 
-def _csv_shape(path: Path) -> tuple[int, int]:
-    """(lines, cells of the first line with content) of a CSV, counted a block at a time."""
-    n_features = 0
-    with open(path, "rb") as stream:
-        for line in stream:
-            content = line.split(b"#", 1)[0].strip()
-            if content:
-                n_features = len(content.split(b",") if b"," in content else content.split())
-                break
-        stream.seek(0)
-        n_lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(2**20), b""))
-    return min(n_lines + 1, MAX_SAMPLES), max(n_features, 1)
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.3g} GiB"

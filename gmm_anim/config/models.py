@@ -1,70 +1,61 @@
-"""Read a YAML config safely, validate it, and return a frozen Config.
+"""The config models and ``load_config``: one pydantic validation, one ConfigError for its first problem.
 
-Every problem becomes one ``ConfigError(source, field_path, message)``. Field
-paths are dotted keys with list indices in brackets: ``samples``,
-``render.fps``, ``covariances[1]``, ``em.initial.covariances[0][1]``. Problems
-with the file as a whole use ``(file)`` (missing, unreadable, not text, too
-large) or ``(yaml)`` (syntax errors with line and column, an empty document, a
-top level that is not a mapping, alias bombs, keys that are not names).
+Plain fields declare their type and bounds (``Expect``); the others have
+validators (field_checks.py) and the models check what depends on several
+fields. Each check fails with its own "expected ..., got ..." message and a
+field path; ``_config_error`` turns pydantic's first error into
+``ConfigError(source, field_path, message)``, and an unknown key (pydantic's
+``extra_forbidden``) into a "did you mean" hint. Field paths are dotted keys
+with list indices in brackets: ``samples``, ``render.fps``,
+``covariances[1]``, ``em.initial.covariances[0][1]``; ``(file)`` and
+``(yaml)`` name the file as a whole (yaml_reader.py).
 
 Paths: ``data`` is relative to the config file's folder (an override's
-``data`` is relative to the working directory, as typed on a command line);
-``render.output`` is relative to the working directory, like any output path
-given to a command-line tool.
-
-The YAML reading itself lives in yaml_safe.py, the checks of single values
-(numbers, weights, points, covariance matrices, titles) in field_checks.py,
-the key checks, overrides and error messages around pydantic in
-config_document.py; this module holds the models and ``load_config``.
+``data`` to the working directory, as typed on a command line);
+``render.output`` to the working directory, like any output path given to a
+command-line tool.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
-
-from .document import ModelTree, apply_overrides, check_finite, check_keys, config_error
-from .field_checks import (
-    MAX_COORDINATE,
-    Matrix,
-    _bounded,
-    _check_title,
-    _covariance,
-    _describe,
-    _fail,
-    _full_covariances,
-    _initial_covariances,
-    _items,
-    _path,
-    _points,
-    _positive,
-    _weights,
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
+
+from ..data import MAX_COORDINATE, SUFFIXES
+from ..errors import ConfigError
+from ..formats import Format
 from ..history import Mixture
-from .yaml_reader import MAX_CONFIG_BYTES, MAX_YAML_VALUES, Path_, parse_value, read_document
+from . import field_checks as check
+from .field_checks import Expect, Matrix, fail
+from .yaml_reader import describe, format_path, one_line, parse_value, read_document
 
-__all__ = [
-    "Config",
-    "EmConfig",
-    "RenderConfig",
-    "InitialMixture",
-    "load_config",
-    "parse_value",
-    "MAX_CONFIG_BYTES",
-    "MAX_YAML_VALUES",
-]
+if TYPE_CHECKING:
+    from .limits import Workload
 
+__all__ = ["MAX_ITERATIONS", "MAX_SAMPLES", "Config", "EmConfig", "InitialMixture", "RenderConfig", "load_config",
+           "parse_value"]  # fmt: skip
 
-# ---------------------------------------------------------------------------
-# The models: field names are part of the public API.
+MAX_SAMPLES = 10_000_000  # points drawn or read
+MAX_ITERATIONS = 10_000
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class InitialMixture(_Section):
@@ -72,43 +63,43 @@ class InitialMixture(_Section):
 
     weights: list[float]
     means: list[list[float]]
-    covariances: Union[float, Matrix, list[Union[float, list[float], Matrix]]]
+    covariances: float | Matrix | list[float | list[float] | Matrix]
+
+
+def _initial(value: object, info: ValidationInfo) -> object:
+    """em.initial's parts, each in the shape the others and em.covariance_type give."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        fail((), f"expected a mapping with weights, means and covariances, got {describe(value)}")
+    for key in ("weights", "means", "covariances"):
+        if value.get(key) is None:
+            fail((key,), f"expected the initial {key} (init: explicit starts from them), got nothing")
+    weights = check.weights(value["weights"], ("weights",))
+    means = check.points(value["means"], ("means",), len(weights))
+    covariances = value["covariances"]
+    if "covariance_type" in info.data:  # else its own error comes first
+        covariances = check.initial_covariances(covariances, info.data["covariance_type"], len(weights), len(means[0]))
+    return {**value, "weights": weights, "means": means, "covariances": covariances}
 
 
 class EmConfig(_Section):
     """The ``em:`` section: how the mixture is fitted."""
 
-    components: Optional[int] = Field(None, ge=1)
-    init: Literal["random", "kmeans++", "explicit"] = "random"
-    init_seed: Optional[int] = Field(None, ge=0)
-    covariance_type: Literal["full", "diag", "spherical", "tied"] = "full"
-    reg_covar: float = Field(1e-6, ge=0)
-    tol: Optional[float] = Field(None, gt=0)
-    initial: Optional[InitialMixture] = None
-
-    @field_validator("initial", mode="before")
-    @classmethod
-    def _check_initial(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            _fail((), f"expected a mapping with weights, means and covariances, got {_describe(value)}")
-        for key in ("weights", "means", "covariances"):
-            if value.get(key) is None:
-                _fail((key,), f"expected the initial {key} (init: explicit starts from them), got nothing")
-        weights = _weights(value["weights"], ("weights",))
-        means = _points(value["means"], ("means",), len(weights))
-        covariances = value["covariances"]
-        if "covariance_type" in info.data:  # else its own error comes first
-            covariances = _initial_covariances(covariances, info.data["covariance_type"], len(weights), len(means[0]))
-        return {**value, "weights": weights, "means": means, "covariances": covariances}
+    components: Annotated[int | None, Expect(ge=1)] = None
+    init: Annotated[Literal["random", "kmeans++", "explicit"], Expect()] = "random"
+    init_seed: Annotated[int | None, Expect(ge=0)] = None
+    covariance_type: Annotated[Literal["full", "diag", "spherical", "tied"], Expect()] = "full"
+    reg_covar: Annotated[float, Expect(ge=0)] = 1e-6
+    tol: Annotated[float | None, Expect(gt=0)] = None
+    initial: Annotated[InitialMixture | None, BeforeValidator(_initial)] = None
 
     @model_validator(mode="after")
     def _check_init(self) -> EmConfig:
         if self.init == "explicit" and self.initial is None:
-            _fail(("initial",), "expected weights, means and covariances (required by init: explicit), got nothing")
+            fail(("initial",), "expected weights, means and covariances (required by init: explicit), got nothing")
         if self.init != "explicit" and self.initial is not None:
-            _fail(("init",), f"expected 'explicit' when em.initial is given (or remove em.initial), got {self.init!r}")
+            fail(("init",), f"expected 'explicit' when em.initial is given (or remove em.initial), got {self.init!r}")
         return self
 
 
@@ -120,181 +111,94 @@ class RenderConfig(_Section):
     ``<config stem>`` plus the format's suffix in the working directory.
     """
 
-    output: Optional[Path] = None
-    format: Literal["auto", "gif", "mp4", "webp", "png"] = "auto"
-    fps: float = Field(3.0, gt=0, le=50)
-    hold: float = Field(1.0, ge=0)
-    width: int = Field(600, ge=64, le=4096)
-    height: int = Field(600, ge=64, le=4096)
-    sigmas: tuple[float, ...] = (2.0,)
-    title: str = "GMM fitting with EM: iteration {iteration}"
-    truth: bool = True
-    loglik: bool = False
-    tween: int = Field(0, ge=0, le=100)
-    theme: Literal["light", "dark"] = "light"
-    palette: Union[Literal["tab10", "okabe-ito"], tuple[str, ...]] = "tab10"
-    dims: tuple[int, int] = (0, 1)
-    max_points: int = Field(20_000, ge=1)
+    output: Annotated[Path, BeforeValidator(check.path)] | None = None
+    format: Annotated[Literal["auto", Format], Expect()] = "auto"
+    fps: Annotated[float, Expect(gt=0, le=50)] = 3.0
+    hold: Annotated[float, Expect(ge=0)] = 1.0
+    width: Annotated[int, Expect(ge=64, le=4096)] = 600
+    height: Annotated[int, Expect(ge=64, le=4096)] = 600
+    sigmas: Annotated[tuple[float, ...], BeforeValidator(check.sigmas)] = (2.0,)
+    title: Annotated[str, Expect(), AfterValidator(check.title)] = "GMM fitting with EM: iteration {iteration}"
+    truth: Annotated[bool, Expect()] = True
+    loglik: Annotated[bool, Expect()] = False
+    tween: Annotated[int, Expect(ge=0, le=100)] = 0
+    theme: Annotated[Literal["light", "dark"], Expect()] = "light"
+    palette: Annotated[Literal["tab10", "okabe-ito"] | tuple[str, ...], BeforeValidator(check.palette)] = "tab10"
+    dims: Annotated[tuple[int, int], BeforeValidator(check.dims)] = (0, 1)
+    max_points: Annotated[int, Expect(ge=1)] = 20_000
 
-    @field_validator("output", mode="before")
-    @classmethod
-    def _check_output(cls, value: object) -> Optional[Path]:
-        return None if value is None else _path(value)
 
-    @field_validator("sigmas", mode="before")
-    @classmethod
-    def _check_sigmas(cls, value: object) -> tuple[float, ...]:
-        levels = _items(value, (), "a non-empty list of sigma levels > 0")
-        return tuple(_positive(level, (i,)) for i, level in enumerate(levels))
+def _jitter(value: float) -> float:
+    return check.bounded(value, (), MAX_COORDINATE, "a jitter")
 
-    @field_validator("title")
-    @classmethod
-    def _check_title(cls, value: str) -> str:
-        _check_title(value)
-        return value
 
-    @field_validator("palette", mode="before")
-    @classmethod
-    def _check_palette(cls, value: object) -> Union[str, tuple[str, ...]]:
-        what = "'tab10', 'okabe-ito' or a list of matplotlib colours (one per component)"
-        if isinstance(value, str):
-            if value not in ("tab10", "okabe-ito"):
-                _fail((), f"expected {what}, got {_describe(value)}")
-            return value
-        colours = [cls._colour(item, (i,)) for i, item in enumerate(_items(value, (), what))]
-        for i, colour in enumerate(colours):
-            if colour in colours[:i]:
-                again = f"{_describe(value[i])}, the same colour as [{colours.index(colour)}]"
-                _fail((i,), f"expected a colour distinct from the others, got {again}")
-        return tuple(colours)
+def _means(value: object, info: ValidationInfo) -> list[list[float]]:
+    weights = info.data.get("weights")
+    return check.points(value, (), None if weights is None else len(weights))
 
-    @field_validator("dims", mode="before")
-    @classmethod
-    def _check_dims(cls, value: object) -> tuple[int, int]:
-        what = "two distinct feature indices [i, j], integers >= 0"
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            _fail((), f"expected {what}, got {_describe(value)}")
-        for i, index in enumerate(value):
-            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-                _fail((i,), f"expected a feature index, an integer >= 0, got {_describe(index)}")
-        if value[0] == value[1]:
-            _fail((), f"expected {what}, got the same feature twice: [{value[0]}, {value[1]}]")
-        return (value[0], value[1])
 
-    def check_against(self, n_components: int, n_features: int | None) -> None:
-        """Inside Config's validator, once K and D are known: dims within D, a palette colour per component.
+def _covariances(value: object, info: ValidationInfo) -> list[float | Matrix]:
+    weights, means = info.data.get("weights"), info.data.get("means")
+    entries = check.items(value, (), "a non-empty list of covariances (one per component)")
+    if weights is not None and len(entries) != len(weights):
+        fail((), f"expected {len(weights)} covariances (one per weight), got {len(entries)}")
+    return [check.covariance(entry, (k,), len(means[0]) if means else None) for k, entry in enumerate(entries)]
 
-        D is unknown (None) for points from a data file; the renderer checks them.
-        """
-        if n_features is not None and n_features >= 2 and max(self.dims) >= n_features:
-            have = f"the means have {n_features} coordinates"
-            expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
-            _fail(("render", "dims"), f"expected {expected}, got [{self.dims[0]}, {self.dims[1]}]")
-        if not isinstance(self.palette, str) and len(self.palette) < n_components:
-            expected = f"at least {n_components} colours (one per component)"
-            _fail(("render", "palette"), f"expected {expected}, got {len(self.palette)}")
 
-    @staticmethod
-    def _colour(value: object, path: Path_) -> str:
-        """Any matplotlib colour spec -> '#rrggbb'; matplotlib is imported only when a palette list is given."""
-        from matplotlib.colors import to_hex, to_rgba
-
-        what = "a matplotlib colour (a name such as 'teal', a hex string such as '#1f77b4', or [r, g, b] in 0..1)"
-        if not isinstance(value, (str, list, tuple)):
-            _fail(path, f"expected {what}, got {_describe(value)}")
-        try:
-            transparent = to_rgba(value)[3] == 0
-            colour = to_hex(value, keep_alpha=False)
-        except (ValueError, TypeError, OverflowError):
-            _fail(path, f"expected {what}, got {_describe(value)}")
-        if transparent:
-            _fail(path, f"expected {what} that is not fully transparent, got {_describe(value)}")
-        return colour
+def _data(value: object, info: ValidationInfo) -> Path:
+    """The data file, resolved against the config file's folder; it must exist."""
+    given = check.path(value)
+    source = (info.context or {}).get("source")
+    path = ((Path(source).parent if source is not None else Path()) / given).resolve()
+    if path.suffix.lower() not in SUFFIXES:
+        fail((), f"expected a {' or '.join(SUFFIXES)} file, got {str(given)!r}")
+    if not path.exists():
+        fail((), f"expected an existing file, got {str(given)!r} (no such file: {path})")
+    if not path.is_file():
+        fail((), f"expected a file, got {str(given)!r} (not a regular file: {path})")
+    return path
 
 
 class Config(_Section):
-    """A validated config file; ``source`` is the file itself (not a YAML key)."""
+    """A validated config file; ``source`` is the file itself (not a key)."""
 
-    source: Path
-    seed: int = Field(0, ge=0)
-    samples: int = Field(400, ge=1, le=10_000_000)
-    jitter: float = Field(0.0, ge=0)
-    weights: Optional[list[float]] = None
-    means: Optional[list[list[float]]] = None
-    covariances: Optional[list[Union[float, Matrix]]] = None
-    iterations: int = Field(40, ge=0, le=10_000)
-    data: Optional[Path] = None  # resolved against the config file's folder
+    seed: Annotated[int, Expect(ge=0)] = 0
+    samples: Annotated[int, Expect(ge=1, le=MAX_SAMPLES)] = 400
+    jitter: Annotated[float, Expect(ge=0), AfterValidator(_jitter)] = 0.0
+    weights: Annotated[list[float], BeforeValidator(check.weights)] | None = None
+    means: Annotated[list[list[float]], BeforeValidator(_means)] | None = None
+    covariances: Annotated[list[float | Matrix], BeforeValidator(_covariances)] | None = None
+    iterations: Annotated[int, Expect(ge=0, le=MAX_ITERATIONS)] = 40
+    data: Annotated[Path, BeforeValidator(_data)] | None = None
     em: EmConfig = EmConfig()
     render: RenderConfig = RenderConfig()
+    _source: Path = PrivateAttr(Path())
+    _limits_passed: tuple[Workload, bool] | None = PrivateAttr(None)  # see limits.check_config
 
     @field_validator("em", "render", mode="before")
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # `render:` with every key commented out
 
-    @field_validator("jitter")
-    @classmethod
-    def _check_jitter(cls, value: float) -> float:
-        return _bounded(value, (), MAX_COORDINATE, "a jitter")
-
-    @field_validator("weights", mode="before")
-    @classmethod
-    def _check_weights(cls, value: object) -> object:
-        return None if value is None else _weights(value)
-
-    @field_validator("means", mode="before")
-    @classmethod
-    def _check_means(cls, value: object, info: ValidationInfo) -> object:
-        weights = info.data.get("weights")
-        return None if value is None else _points(value, (), None if weights is None else len(weights))
-
-    @field_validator("covariances", mode="before")
-    @classmethod
-    def _check_covariances(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            return None
-        weights, means = info.data.get("weights"), info.data.get("means")
-        what = "a non-empty list of covariances (one per component)"
-        entries = _items(value, (), what)
-        if weights is not None and len(entries) != len(weights):
-            _fail((), f"expected {len(weights)} covariances (one per weight), got {len(entries)}")
-        size = None if not means else len(means[0])
-        return [_covariance(entry, (k,), size) for k, entry in enumerate(entries)]
-
-    @field_validator("data", mode="before")
-    @classmethod
-    def _check_data(cls, value: object, info: ValidationInfo) -> Optional[Path]:
-        if value is None:
-            return None
-        given = _path(value)
-        source = info.data.get("source")
-        path = ((Path(source).parent if source is not None else Path()) / given).resolve()
-        if path.suffix.lower() not in (".csv", ".npy"):
-            _fail((), f"expected a .csv or .npy file, got {str(given)!r}")
-        if not path.exists():
-            _fail((), f"expected an existing file, got {str(given)!r} (no such file: {path})")
-        if not path.is_file():
-            _fail((), f"expected a file, got {str(given)!r} (not a regular file: {path})")
-        return path
-
     @model_validator(mode="after")
-    def _check_together(self) -> Config:
+    def _check_together(self, info: ValidationInfo) -> Config:
+        self._source = Path((info.context or {}).get("source", ""))
         given = [key for key in ("weights", "means", "covariances") if getattr(self, key) is not None]
         if given and len(given) < 3:
             missing = next(key for key in ("weights", "means", "covariances") if key not in given)
-            _fail((missing,), f"expected {missing} alongside {' and '.join(given)} (the true mixture), got nothing")
+            fail((missing,), f"expected {missing} alongside {' and '.join(given)} (the true mixture), got nothing")
         if not given and self.data is None:
             expected = "the true mixture (weights, means, covariances) or a data file (data)"
-            _fail(("weights",), f"expected {expected}, got neither")
+            fail(("weights",), f"expected {expected}, got neither")
         if not given and self.em.components is None:
-            expected = "the number of components to fit (data without a true mixture)"
-            _fail(("em", "components"), f"expected {expected}, got nothing")
+            fail(
+                ("em", "components"),
+                "expected the number of components to fit (data without a true mixture), got nothing",
+            )
         self._check_initial_shapes()
-        known_means = self.means or (self.em.initial.means if self.em.initial is not None else None)
-        self.render.check_against(self.n_components, len(known_means[0]) if known_means else None)
+        self._check_render()
         if self.data is None and self.samples < self.n_components:
-            expected = f"at least {self.n_components} samples (one per component)"
-            _fail(("samples",), f"expected {expected}, got {self.samples}")
+            fail(("samples",), f"expected at least {self.n_components} samples (one per component), got {self.samples}")
         return self
 
     def _check_initial_shapes(self) -> None:
@@ -303,15 +207,32 @@ class Config(_Section):
             return
         reason = "em.components" if self.em.components is not None else "one per true component"
         if len(initial.weights) != self.n_components:
-            _fail(
+            fail(
                 ("em", "initial", "weights"),
                 f"expected {self.n_components} weights ({reason}), got {len(initial.weights)}",
             )
         if self.means is not None and len(initial.means[0]) != len(self.means[0]):
-            _fail(
+            fail(
                 ("em", "initial", "means"),
                 f"expected points of dimension {len(self.means[0])} (as the means), got {len(initial.means[0])}",
             )
+
+    def _check_render(self) -> None:
+        """render.dims within D, a palette colour per component; a data file's D is the renderer's to check."""
+        render, means = self.render, self.means or (self.em.initial.means if self.em.initial is not None else None)
+        n_features = len(means[0]) if means else 0
+        if n_features >= 2 and max(render.dims) >= n_features:
+            have = f"the means have {n_features} coordinates"
+            expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
+            fail(("render", "dims"), f"expected {expected}, got [{render.dims[0]}, {render.dims[1]}]")
+        if not isinstance(render.palette, str) and len(render.palette) < self.n_components:
+            expected = f"at least {self.n_components} colours (one per component)"
+            fail(("render", "palette"), f"expected {expected}, got {len(render.palette)}")
+
+    @property
+    def source(self) -> Path:
+        """The config file."""
+        return self._source
 
     @property
     def truth(self) -> Mixture | None:
@@ -319,7 +240,7 @@ class Config(_Section):
         if self.weights is None:
             return None
         means = np.asarray(self.means, dtype=np.float64)
-        covariances = _full_covariances(self.covariances, "full", *means.shape)
+        covariances = check.full_covariances(self.covariances, "full", *means.shape)
         return Mixture(np.asarray(self.weights, dtype=np.float64), means, covariances)
 
     @property
@@ -342,7 +263,7 @@ class Config(_Section):
         if initial is None:
             return None
         means = np.asarray(initial.means, dtype=np.float64)
-        covariances = _full_covariances(initial.covariances, self.em.covariance_type, *means.shape)
+        covariances = check.full_covariances(initial.covariances, self.em.covariance_type, *means.shape)
         return Mixture(np.asarray(initial.weights, dtype=np.float64), means, covariances)
 
     @property
@@ -357,25 +278,93 @@ class Config(_Section):
 
 
 # ---------------------------------------------------------------------------
-# Loading: document -> overrides -> key and number checks -> pydantic.
-
-_TREE = ModelTree(Config, {Config: {"em": EmConfig, "render": RenderConfig}, EmConfig: {"initial": InitialMixture}})
+# Loading: the document, the overrides set in it, one validation.
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None) -> Config:
-    """Read, check and validate a config file; every problem raises one ConfigError.
+    """Read and validate a config file; every problem raises one ConfigError.
 
     ``overrides`` maps dotted keys (``"iterations"``, ``"em.tol"``,
     ``"render.fps"``) to already-parsed values (see ``parse_value``); they are
-    applied before validation, and an unknown key fails like one in the file.
+    set in the document before validation, and an unknown key fails like one
+    in the file.
     """
     source = Path(path)
     document = read_document(source)
-    if overrides:
-        document = apply_overrides(_TREE, document, overrides, source)
-    check_keys(_TREE, document, source)
-    check_finite(document, source)
+    for dotted, value in (overrides or {}).items():
+        _override(document, str(dotted), value, source)
     try:
-        return Config.model_validate({**document, "source": source})
+        return Config.model_validate(document, context={"source": source})
     except ValidationError as error:
-        raise config_error(_TREE, error, source) from None
+        raise _config_error(error, source) from None
+
+
+def _override(document: dict[str, Any], dotted: str, value: object, source: Path) -> None:
+    """Set ``dotted`` ("em.tol") in the document; a key no model has fails as unknown."""
+    *sections, key = dotted.split(".")
+    model: type[BaseModel] = Config
+    target = document
+    for depth, part in enumerate(sections):
+        section = _section(model, part)
+        if section is None:
+            message = "unknown key" if part in model.model_fields else _unknown_key(model, sections[:depth], part)
+            raise ConfigError(source, one_line(dotted), f"{message} (in overrides)")
+        existing = target.get(part)
+        if existing is not None and not isinstance(existing, Mapping):
+            field = one_line(".".join(sections[: depth + 1]))
+            raise ConfigError(source, field, f"expected a mapping of keys, got {describe(existing)}")
+        target[part] = dict(existing or {})
+        target, model = target[part], section
+    if key not in model.model_fields:
+        raise ConfigError(source, one_line(dotted), f"{_unknown_key(model, sections, key)} (in overrides)")
+    if dotted == "data" and isinstance(value, (str, Path)) and value:
+        value = Path(value).expanduser().absolute()  # typed on a command line: relative to the working directory
+    target[key] = value
+
+
+def _config_error(error: ValidationError, source: Path) -> ConfigError:
+    """Pydantic's first error (an unknown key before any other) as one ConfigError: field path, expected, got."""
+    errors = error.errors(include_url=False)
+    first = next((item for item in errors if item["type"] == "extra_forbidden"), errors[0])
+    loc, context = tuple(first["loc"]), first.get("ctx") or {}
+    if first["type"] == "config":  # a check's own message (field_checks.fail)
+        return ConfigError(source, format_path(loc + tuple(context["path"])), context["message"])
+    if first["type"] == "extra_forbidden":
+        model: type[BaseModel] = Config
+        for part in loc[:-1]:
+            model = _section(model, str(part)) or model
+        return ConfigError(source, format_path(loc), _unknown_key(model, loc[:-1], str(loc[-1])))
+    if first["type"] == "model_type":
+        expected = f"a mapping of {format_path(loc)} keys"
+    else:  # a failure no check words: pydantic's own
+        expected = first["msg"][0].lower() + first["msg"][1:]
+    return ConfigError(source, format_path(loc), f"expected {expected}, got {describe(first['input'])}")
+
+
+def _section(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    """The model of the section ``key`` of ``model`` (em -> EmConfig), or None when ``key`` is no section."""
+    field = model.model_fields.get(key)
+    kinds = () if field is None else (field.annotation, *get_args(field.annotation))
+    return next((kind for kind in kinds if isinstance(kind, type) and issubclass(kind, BaseModel)), None)
+
+
+def _dotted_keys(model: type[BaseModel] = Config, prefix: str = "") -> Iterator[str]:
+    """Every key a config can hold: seed, em.tol, em.initial.weights, ..."""
+    for name in model.model_fields:
+        yield prefix + name
+        section = _section(model, name)
+        if section is not None:
+            yield from _dotted_keys(section, f"{prefix}{name}.")
+
+
+def _unknown_key(model: type[BaseModel], prefix: Sequence[str | int], key: str) -> str:
+    """The message for ``key`` unknown in ``model`` at ``prefix``, with a close key of it or of any section."""
+    here = f"{format_path(tuple(prefix))}." if prefix else ""
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean '{here}{close[0]}'?"
+    elsewhere = {dotted.rsplit(".", 1)[-1]: dotted for dotted in _dotted_keys()}
+    close = difflib.get_close_matches(key, list(elsewhere), n=1, cutoff=0.8)
+    if close:
+        return f"unknown key; did you mean '{elsewhere[close[0]]}'?"
+    return f"unknown key; expected one of {', '.join(model.model_fields)}"

@@ -1,10 +1,8 @@
 """The config's JSON Schema: for editors, ``gmm-anim schema`` and the README key table.
 
 Pydantic derives the types, bounds, choices and defaults from the models in
-``config.py``; this module adds what a reader needs beside them: a title (the
-dotted key) and a one-sentence description per key, and it drops ``source``,
-which is the config file itself, not a key. A field's own
-``Field(description=...)`` wins over the text here.
+models.py; this module adds what a reader needs beside them: a title (the
+dotted key) and a one-sentence description per key.
 
 The schema checks a config's shape (keys, types, bounds, choices), which is
 what an editor can complete and flag while typing. The loader checks what a
@@ -89,9 +87,7 @@ DESCRIPTIONS: dict[str, str] = {
     "render.loglik": (
         "Add a panel beside the points: the log-likelihood per point against iteration, growing frame by frame."
     ),
-    "render.tween": (
-        "Interpolated frames between consecutive iterations: I iterations give I·(tween + 1) + 1 frames."
-    ),
+    "render.tween": ("Interpolated frames between consecutive iterations: I iterations give I·(tween + 1) + 1 frames."),
     "render.theme": "Colours of the background, text and axes: light or dark.",
     "render.palette": (
         "Component colours: tab10, okabe-ito (colour-blind safe), or a list of at least K matplotlib colours "
@@ -104,10 +100,12 @@ DESCRIPTIONS: dict[str, str] = {
 # Forms a file may hold that a validator turns into the field's type before
 # pydantic's own check (so its schema is too narrow): a palette colour may be
 # [r, g, b] or [r, g, b, a] in 0..1 as well as a name or hex string.
-_COLOUR = {"anyOf": [
-    {"type": "string"},
-    {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 3, "maxItems": 4},
-]}
+_COLOUR = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 3, "maxItems": 4},
+    ]
+}
 _INPUT_ITEMS = {"render.palette": _COLOUR}
 
 
@@ -136,10 +134,6 @@ def schema_keys(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 def config_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a config file, with a title and description per key."""
     schema = Config.model_json_schema()
-    schema["properties"].pop("source", None)
-    schema["required"] = [name for name in schema.get("required", []) if name != "source"]
-    if not schema["required"]:
-        del schema["required"]
     for name in _NULLABLE_SECTIONS:
         prop = schema["properties"][name]
         prop.pop("default", None)  # each key inside carries its own default
@@ -150,7 +144,7 @@ def config_schema() -> dict[str, Any]:
         for choice in [prop, *prop.get("anyOf", [])]:
             if dotted in _INPUT_ITEMS and choice.get("type") == "array":
                 choice["items"] = _INPUT_ITEMS[dotted]
-        if dotted in DESCRIPTIONS and "description" not in prop:
+        if dotted in DESCRIPTIONS:
             prop["description"] = DESCRIPTIONS[dotted]
         section = _section_name(prop)
         if section is not None:

@@ -6,8 +6,8 @@ could hurt: duplicate keys (PyYAML silently keeps the last), tags that
 construct objects, aliases that contain themselves, and alias expansions
 ("billion laughs") past MAX_YAML_VALUES values or MAX_YAML_DEPTH levels,
 measured on the node graph before anything is expanded. The file itself is
-read with a size cap, so a huge file is refused after MAX_CONFIG_BYTES + 1
-bytes rather than read whole.
+read with a size cap (``data.read_text``, the reader of data files too), so a
+huge file is refused after MAX_CONFIG_BYTES + 1 bytes rather than read whole.
 
 Field paths in errors are dotted keys with list indices in brackets
 (``em.initial.covariances[0]``); ``(file)`` and ``(yaml)`` name the file as
@@ -17,44 +17,47 @@ a whole.
 from __future__ import annotations
 
 import numbers
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependencies
 
+from ..data import read_text
 from ..errors import ConfigError
 
-__all__ = ["read_document", "parse_value", "MAX_CONFIG_BYTES", "MAX_YAML_VALUES", "MAX_YAML_DEPTH"]
+__all__ = [
+    "MAX_CONFIG_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_VALUES", "Path_", "describe", "format_path", "one_line",
+    "parse_value", "read_document",
+]  # fmt: skip
 
 MAX_CONFIG_BYTES = 1 << 20  # a hand-written config is a few hundred bytes
 MAX_YAML_VALUES = 1_000_000  # values after expanding aliases: stops "billion laughs"
 MAX_YAML_DEPTH = 64
 
-Path_ = tuple[Union[str, int], ...]
+Path_ = tuple[str | int, ...]
 
 
 # ---------------------------------------------------------------------------
 # Describing values and paths in messages
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Text with control characters escaped, so an error stays one line."""
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
-def _format_path(path: Path_) -> str:
+def format_path(path: Path_) -> str:
     """``("em", "initial", "covariances", 0)`` -> ``em.initial.covariances[0]``."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{_one_line(part)}" if text else _one_line(str(part)))
+        text += f"[{part}]" if isinstance(part, int) else (f".{one_line(part)}" if text else one_line(str(part)))
     return text or "(yaml)"
 
 
-def _describe(value: object) -> str:
+def describe(value: object) -> str:
     """A value as a message shows it after "got": the string 'x', true (a boolean), a list of 3 items."""
     if value is None:
         return "null"
@@ -70,7 +73,7 @@ def _describe(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, Mapping):
-        keys = ", ".join(_one_line(str(key)) for key in list(value)[:5])
+        keys = ", ".join(one_line(str(key)) for key in list(value)[:5])
         return f"a mapping with keys {keys}" if value else "a mapping with no keys"
     if isinstance(value, Path):
         return f"the path '{value}'"
@@ -119,7 +122,7 @@ _SCALAR_BUILDERS = {
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -165,14 +168,14 @@ class _NodeReader:
         self.source = source
 
     def error(self, path: Path_, message: str) -> ConfigError:
-        return ConfigError(self.source, _format_path(path), message)
+        return ConfigError(self.source, format_path(path), message)
 
     def read(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_BUILDERS:
             try:
                 return _SCALAR_BUILDERS[node.tag](node)
             except (ValueError, KeyError, OverflowError, yaml.YAMLError):
-                message = f"expected a value that fits its tag {_short_tag(node.tag)}, got {_describe(node.value)}"
+                message = f"expected a value that fits its tag {_short_tag(node.tag)}, got {describe(node.value)}"
                 raise self.error(path, message) from None
         if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
             return [self.read(child, (*path, index)) for index, child in enumerate(node.value)]
@@ -190,14 +193,14 @@ class _NodeReader:
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for defaults in (self.read(merge_node, path) for merge_node in sources):
                     if not isinstance(defaults, dict):
-                        raise self.error(path, f"expected a mapping after '<<', got {_describe(defaults)}")
+                        raise self.error(path, f"expected a mapping after '<<', got {describe(defaults)}")
                     for key, value in defaults.items():
                         merged.setdefault(key, value)
                 continue
             line = key_node.start_mark.line + 1
             key = self.read(key_node, path) if isinstance(key_node, yaml.ScalarNode) else key_node
             if not isinstance(key, str):
-                shown = _describe(key) if not isinstance(key, yaml.Node) else "a list or mapping"
+                shown = describe(key) if not isinstance(key, yaml.Node) else "a list or mapping"
                 raise self.error(path, f"expected a key name, got {shown} as a key (line {line})")
             if key in lines:
                 raise self.error((*path, key), f"expected each key once, got it on lines {lines[key]} and {line}")
@@ -220,54 +223,26 @@ def _compose(text: str, source: object, field: str, *, positions: bool = True) -
             context += f" at line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
         context += ")" if context else ""
         got = "a syntax error" if positions else repr(text if len(text) <= 60 else text[:57] + "...")
-        problem = _one_line(f"{error.problem}{context}")
+        problem = one_line(f"{error.problem}{context}")
         raise ConfigError(source, field, f"{where}expected valid YAML, got {got}: {problem}") from None
     except (yaml.YAMLError, RecursionError) as error:
-        detail = _one_line(" ".join(str(error).split()))
+        detail = one_line(" ".join(str(error).split()))
         message = f"expected valid YAML, got a syntax error: {detail or type(error).__name__}"
         raise ConfigError(source, field, message) from None
 
 
-def _read_text(path: Path) -> str:
-    """The config file's text: UTF-8, no NUL bytes, at most MAX_CONFIG_BYTES.
-
-    A regular file's size is judged from its metadata before reading; any
-    other file (a pipe) is read up to one byte past the limit, never whole.
-    """
-    try:
-        with path.open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            raw = stream.read(MAX_CONFIG_BYTES + 1) if size <= MAX_CONFIG_BYTES else b""
-    except FileNotFoundError:
-        raise ConfigError(path, "(file)", "expected an existing config file, got no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "(file)", "expected a config file, got a directory") from None
-    except OSError as error:
-        raise ConfigError(path, "(file)", f"expected a readable file, got {error.strerror or error}") from None
-    if size > MAX_CONFIG_BYTES or len(raw) > MAX_CONFIG_BYTES:
-        got = f"{size} bytes" if size > MAX_CONFIG_BYTES else "a larger one"
-        message = f"expected a config file of at most {MAX_CONFIG_BYTES} bytes, got {got}"
-        raise ConfigError(path, "(file)", message)
-    if b"\0" in raw:
-        where = raw.index(b"\0")
-        raise ConfigError(path, "(file)", f"expected a UTF-8 text file, got binary data (a NUL byte at offset {where})")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        byte = f"{raw[error.start]:#04x} at offset {error.start}"
-        message = f"expected a UTF-8 text file, got a byte that is not UTF-8 ({byte})"
-        raise ConfigError(path, "(file)", message) from None
-
-
 def read_document(path: Path) -> dict[str, Any]:
     """The config file at ``path`` as a dict of plain values (str, int, float, bool, None, list, dict)."""
-    node = _compose(_read_text(path), path, "(yaml)")
+    text = read_text(
+        path, lambda message: ConfigError(path, "(file)", message), max_bytes=MAX_CONFIG_BYTES, what="config file"
+    )
+    node = _compose(text, path, "(yaml)")
     if node is None:
         raise ConfigError(path, "(yaml)", "expected a mapping of config keys, got an empty document")
     _check_expansion(node, path)
     document = _NodeReader(path).read(node, ())
     if not isinstance(document, dict):
-        message = f"expected a mapping of config keys at the top level, got {_describe(document)}"
+        message = f"expected a mapping of config keys at the top level, got {describe(document)}"
         raise ConfigError(path, "(yaml)", message)
     return document
 
@@ -278,7 +253,7 @@ def parse_value(text: str, *, source: object, field: str) -> Any:
     ``1e-4`` is a number, tags are refused, duplicate keys are errors; an empty
     text is null. Errors are ``ConfigError(source, field, ...)``.
     """
-    shown = _one_line(field)  # a key typed on a command line may hold anything
+    shown = one_line(field)  # a key typed on a command line may hold anything
     node = _compose(text, source, shown, positions=False)
     if node is None:
         return None
