@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import data_shape
-from ..em.estep import _QUADRATIC_MAX_BYTES, _QUADRATIC_MAX_FEATURES
+from ..em.estep import quadratic_features
 from ..errors import ConfigError
 from .models import MAX_SAMPLES, Config
 
@@ -101,8 +101,8 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     drawing (a fit alone).
     """
     n, d, k = work.n_samples, work.n_features, work.n_components
-    quadratic = 1 + d + d * (d + 1) // 2
-    if d <= _QUADRATIC_MAX_FEATURES and 8 * quadratic * n <= _QUADRATIC_MAX_BYTES:
+    quadratic = quadratic_features(n, d)
+    if quadratic:
         em = 8 * n * (quadratic + 2 * d + 2)
     else:
         em = 8 * n * (k + 3 * d + 2)

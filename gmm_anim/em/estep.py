@@ -25,7 +25,7 @@ from .covariances import make_positive_definite, precision_cholesky
 
 __all__ = [
     "Params", "Points", "e_step_cholesky", "e_step_quadratic", "evaluate", "expansion_is_accurate",
-    "make_params", "prepare", "resp_buffer", "sample_blocks",
+    "make_params", "prepare", "quadratic_features", "resp_buffer", "sample_blocks",
 ]  # fmt: skip
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -77,6 +77,14 @@ class Params:
     loading: float
 
 
+def quadratic_features(n_samples: int, n_features: int) -> int:
+    """How many quadratic features ``prepare`` expands n points of D features into; 0 when it does not."""
+    n_quadratic = 1 + n_features + n_features * (n_features + 1) // 2
+    if n_features <= _QUADRATIC_MAX_FEATURES and n_quadratic * n_samples * 8 <= _QUADRATIC_MAX_BYTES:
+        return n_quadratic
+    return 0
+
+
 def prepare(X: np.ndarray) -> Points:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
@@ -89,9 +97,9 @@ def prepare(X: np.ndarray) -> Points:
     feature_var = np.einsum("ij,ij->j", Xc, Xc) / n_samples
     positive = feature_var[feature_var > 0]
     feature_var[feature_var <= 0] = positive.max() if positive.size else 1.0
-    n_quadratic = 1 + n_features + n_features * (n_features + 1) // 2
+    n_quadratic = quadratic_features(n_samples, n_features)
     features = None
-    if n_features <= _QUADRATIC_MAX_FEATURES and n_quadratic * n_samples * 8 <= _QUADRATIC_MAX_BYTES:
+    if n_quadratic:
         features = np.empty((n_quadratic, n_samples))
         features[0] = 1.0
         features[1 : 1 + n_features] = Xc.T
