@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import struct
 import weakref
@@ -273,17 +272,6 @@ def test_gif_is_byte_identical_across_writes(tmp_path):
     assert write(frames, tmp_path / "b.gif", key_colours=KEY).read_bytes() == first
 
 
-@pytest.mark.parametrize("suffix", [".gif", ".webp"])
-def test_encoding_in_process_where_fork_is_unsafe_gives_the_same_bytes(tmp_path, monkeypatch, suffix):
-    from gmm_anim.write import encoder_process
-
-    frames = make_frames(5)
-    forked = write(frames, tmp_path / f"forked{suffix}", key_colours=KEY).read_bytes()
-    monkeypatch.setattr(encoder_process, "_FORK_IS_SAFE", False)
-    monkeypatch.setattr(encoder_process.os, "fork", None)  # any attempt to fork fails loudly
-    assert write(frames, tmp_path / f"inline{suffix}", key_colours=KEY).read_bytes() == forked
-
-
 def test_gif_without_key_colours_and_single_frame(tmp_path):
     frame = make_frames(1)[0]
     path = write([frame], tmp_path / "one.gif", hold=1.0)
@@ -445,7 +433,7 @@ def test_failure_midway_leaves_the_target_as_it_was(tmp_path, name, error):
 
 
 @pytest.mark.parametrize("name", ["a.gif", "a.webp"])
-def test_an_encoder_failure_in_its_process_is_raised_and_leaves_nothing(tmp_path, monkeypatch, name):
+def test_an_encoder_failure_is_raised_and_leaves_nothing(tmp_path, monkeypatch, name):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
@@ -454,8 +442,6 @@ def test_an_encoder_failure_in_its_process_is_raised_and_leaves_nothing(tmp_path
     with pytest.raises(OutputError, match="No space left on device"):
         write(make_frames(6), tmp_path / name, key_colours=KEY)
     assert listing(tmp_path) == []
-    with pytest.raises(ChildProcessError):  # the encoder process has been reaped
-        os.waitpid(-1, os.WNOHANG)
 
 
 @pytest.mark.parametrize("count", [2, 4])
@@ -482,30 +468,3 @@ def test_unwritable_locations_are_output_errors(tmp_path):
     with pytest.raises(OutputError, match="give a file or folder name"):
         write(make_frames(2), tmp_path / "folder.gif" / "..")
     assert listing(tmp_path) == ["file.txt", "folder.gif"]
-
-
-def test_the_encoder_reads_ahead_at_most_its_byte_budget_of_large_frames(monkeypatch):
-    import io
-    import queue
-
-    from gmm_anim.write import encoder_process
-
-    sizes = []
-
-    class RecordingQueue(queue.Queue):
-        def __init__(self, maxsize: int = 0) -> None:
-            sizes.append(maxsize)
-            super().__init__(maxsize)
-
-    monkeypatch.setattr(encoder_process.queue, "Queue", RecordingQueue)
-    frames = [np.full((1080, 1920, 3), k, np.uint8) for k in range(4)]
-    stream = io.BytesIO()
-    for frame in frames:
-        stream.write(encoder_process._HEADER.pack(*frame.shape))
-        stream.write(frame.tobytes())
-    stream.write(encoder_process._HEADER.pack(0, 0, 0))
-    stream.seek(0)
-    received = [frame.copy() for frame in encoder_process._received(stream)]
-    assert all(np.array_equal(a, b) for a, b in zip(received, frames)) and len(received) == 4
-    assert sizes and 2 <= sizes[0] < encoder_process._READ_AHEAD
-    assert sizes[0] * frames[0].nbytes <= encoder_process._READ_AHEAD_BYTES

@@ -4,9 +4,8 @@ Frames arrive one at a time as (height, width, 3) uint8 arrays and leave
 encoded; no sink keeps RGB copies of past frames. Output is atomic: it is
 written under a temporary name beside the target and renamed over it.
 
-GIF: gmm_anim.gif (one global palette, exact nearest-colour mapping, delta
-frames), its measurements in that module's docstring. GIF and WebP encode
-in a forked process while the next frame is drawn (gmm_anim.encoder_process).
+GIF: gmm_anim.write.gif (one global palette, exact nearest-colour mapping,
+delta frames), its measurements in that module's docstring.
 
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
@@ -35,14 +34,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from .encoder_process import encode_in_child
 from ..errors import ConfigError, OutputError
 from ..formats import FORMATS, SUFFIX_FORMATS
 from .gif import indexed_frames, write_gif
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["frame_durations_ms", "resolve_format", "write_animation"]
 
@@ -64,9 +65,7 @@ def resolve_format(path: Path, format: str) -> str:
     if format in FORMATS:
         return format
     if format != "auto":
-        raise ConfigError(
-            path, "render.format", f"expected auto, {', '.join(FORMATS)}, got {format!r}"
-        )
+        raise ConfigError(path, "render.format", f"expected auto, {', '.join(FORMATS)}, got {format!r}")
     suffix = path.suffix.lower()
     if not suffix:
         return "png"
@@ -121,7 +120,7 @@ class _FrameSequence:
         self.n_frames = n_frames
         self._frames = frames
         self._index = -1
-        self._image = None
+        self._image: Image.Image | None = None
 
     def tell(self) -> int:
         return self._index
@@ -134,6 +133,7 @@ class _FrameSequence:
             self._index += 1
 
     def getim(self) -> object:  # Pillow's internal image core
+        assert self._image is not None, "Pillow seeks before it reads a frame"
         return self._image.getim()
 
 
@@ -188,9 +188,7 @@ def _even(frame: np.ndarray) -> np.ndarray:
     return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
 
 
-def _write_mp4(
-    frames: Iterator[np.ndarray], target: Path, *, fps: float, hold: float, label: Path
-) -> None:
+def _write_mp4(frames: Iterator[np.ndarray], target: Path, *, fps: float, hold: float, label: Path) -> None:
     """Pipe raw RGB frames to the ffmpeg that imageio-ffmpeg ships.
 
     The last frame is repeated hold * fps times (rounded half up) to make the hold.
@@ -210,15 +208,17 @@ def _write_mp4(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
             bufsize=0, start_new_session=True,
         )  # fmt: skip
+        stdin = process.stdin
+        assert stdin is not None, "ffmpeg is started with stdin=PIPE"
         try:
             frame = first
             for frame in itertools.chain([first], map(_even, frames)):
-                process.stdin.write(frame.data)
+                stdin.write(frame.data)
             for _ in range(math.floor(hold * fps + 0.5)):
-                process.stdin.write(frame.data)
-            process.stdin.close()
+                stdin.write(frame.data)
+            stdin.close()
         except BrokenPipeError:
-            process.stdin.close()  # ffmpeg quit early; its status and log say why
+            stdin.close()  # ffmpeg quit early; its status and log say why
         except BaseException:
             process.kill()
             process.wait()
@@ -264,8 +264,7 @@ def _check_target(path: Path, format: str) -> None:
         raise OutputError(f"cannot write {path}: it is a file, not a folder of PNG frames")
     elif path.is_dir() and not _is_frame_folder(path):
         raise OutputError(
-            f"cannot write {path}: the folder holds more than frame_*.png files; "
-            "choose a new or empty folder"
+            f"cannot write {path}: the folder holds more than frame_*.png files; choose a new or empty folder"
         )
 
 
@@ -394,12 +393,7 @@ def write_animation(
         else:
             with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
                 write = write_gif if format == "gif" else _write_webp
-
-                def encode(frames: Iterator[np.ndarray]) -> None:
-                    write(frames, fp, durations, key_colours)
-                    fp.flush()  # the encoder process exits without closing its files
-
-                encode_in_child(encode, stream)
+                write(stream, fp, durations, key_colours)
     except OutputError:
         raise
     except OSError as error:
