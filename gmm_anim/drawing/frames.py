@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError
-from .geometry import frame_step, mixture_at
 from ..history import History, Mixture
+from .geometry import frame_step, mixture_at
 from .style import THEMES, Look, component_colours, level_colours, size_scale, to_bytes
 
 if TYPE_CHECKING:
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
     from ..config import RenderConfig
+    from .line_view import LineView
     from .live_text import FrameTitle
     from .loglik_panel import LogLikelihoodPanel
+    from .plane_view import PlaneView
 
 __all__ = ["FrameRenderer", "check_options", "count_frames", "key_colours", "render_frames"]
 
@@ -68,8 +70,12 @@ def _look(history: History, options: RenderConfig, truth: Mixture | None) -> Loo
     levels = _sigma_levels(options)
     owner = () if truth is None else tuple(match_components(history.final, truth).permutation)
     return Look(
-        theme, colours, levels, level_colours(colours, len(levels), theme.background),
-        size_scale(options.width, options.height), owner,
+        theme,
+        colours,
+        levels,
+        level_colours(colours, len(levels), theme.background),
+        size_scale(options.width, options.height),
+        owner,
     )
 
 
@@ -86,14 +92,17 @@ class FrameRenderer:
     title: FrameTitle
 
     def __init__(
-        self, X: np.ndarray, history: History, options: RenderConfig, *,
-        truth: Mixture | None = None, source: object = "render",
+        self,
+        X: np.ndarray,
+        history: History,
+        options: RenderConfig,
+        *,
+        truth: Mixture | None = None,
+        source: object = "render",
     ) -> None:
         from ..em import responsibilities_for
         from .layout import FrameLayout
-        from .line_view import LineView
         from .live_text import FrameTitle
-        from .plane_view import PlaneView
 
         n_features = history.means.shape[2]
         if X.ndim != 2 or X.shape[1] != n_features:
@@ -104,11 +113,14 @@ class FrameRenderer:
         shown_truth = truth if options.truth else None
         self.look = _look(history, options, shown_truth)
         self.colours = self.look.colours
-        view_class = LineView if n_features == 1 else PlaneView
-        self.view = view_class(X, history, options, self.look, truth=shown_truth)
+        self.view = _view_class(n_features)(X, history, options, self.look, truth=shown_truth)
         self.layout = FrameLayout(
-            options.width, options.height, self.look.theme, self.look.scale,
-            panel=self._panel_side() if options.loglik else None, data_aspect=self.view.data_aspect,
+            options.width,
+            options.height,
+            self.look.theme,
+            self.look.scale,
+            panel=self._panel_side() if options.loglik else None,
+            data_aspect=self.view.data_aspect,
         )
         self.figure, self.canvas, self.axes = self.layout.figure, self.layout.canvas, self.layout.main
         self.view.draw_on(self.axes, label_features=n_features > 2 or tuple(options.dims) != (0, 1))
@@ -166,9 +178,15 @@ class FrameRenderer:
     def _add_panel(self) -> LogLikelihoodPanel:
         from .loglik_panel import LogLikelihoodPanel
 
+        panel = self.layout.panel
+        assert panel is not None, "the layout has a panel when render.loglik is set"
         return LogLikelihoodPanel(
-            self.layout.panel, self._history.log_likelihood, len(self._X), converged=self._history.converged,
-            theme=self.look.theme, scale=self.look.scale,
+            panel,
+            self._history.log_likelihood,
+            len(self._X),
+            converged=self._history.converged,
+            theme=self.look.theme,
+            scale=self.look.scale,
         )
 
     def _add_legend(self) -> None:
@@ -227,6 +245,17 @@ class FrameRenderer:
         return np.asarray(self.canvas.buffer_rgba()).copy()[..., :3]
 
 
+def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
+    """The view for the data's dimension, its module alone imported."""
+    if n_features == 1:
+        from .line_view import LineView
+
+        return LineView
+    from .plane_view import PlaneView
+
+    return PlaneView
+
+
 # ---------------------------------------------------------------------------
 # Public entry points
 
@@ -258,8 +287,12 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
 
 
 def render_frames(
-    X: np.ndarray, history: History, options: RenderConfig, *,
-    truth: Mixture | None = None, source: object = "render",
+    X: np.ndarray,
+    history: History,
+    options: RenderConfig,
+    *,
+    truth: Mixture | None = None,
+    source: object = "render",
 ) -> Iterator[np.ndarray]:
     """Yield the frames one at a time, each of shape (height, width, 3), dtype uint8.
 

@@ -3,30 +3,39 @@
 Text is most of a frame's drawing time (FreeType renders it glyph by glyph),
 and most of it repeats from frame to frame:
 
-- The title's lead, the words before the first that changes (cut at a space,
-  across which no kerning reaches), is drawn into the background, and only
-  the rest per frame, placed where it stands in the whole title. Hinted glyph
-  advances are whole pixels, so the two pieces draw the pixels of the whole
-  title (tests/test_render.py checks); the split is only made when the
-  measured widths add up. The title starts where the widest one, centred,
-  starts, so it no longer jumps sideways when the iteration grows a digit.
+- The title starts where the widest one, centred, starts, so it does not
+  jump sideways when the iteration grows a digit. Its lead, the words before
+  the first that changes (cut at a space, across which no kerning reaches),
+  is drawn into the background, and only the rest per frame, placed where it
+  stands in the whole title. Hinted glyph advances are whole pixels, so the
+  two pieces draw the pixels of the whole title; where the measured widths do
+  not add up (unhinted or kerned text), the whole title is drawn every frame,
+  at the same place, so the output never depends on which was done.
 - A legend weight label lies over background only (outside every axes, in
   which the other changing artists are clipped, and clear of the title), so
   its pixels depend on its string alone: drawn once per string, they are
   pasted back after. Weights settle within a few iterations, so most labels
   repeat. Should a label's drawing ever reach past its slot, stamping stops
   and every label is drawn.
+
+On the seed render (41 frames of 600x600, matplotlib 3.11) a frame takes
+4.7 ms to draw, 9.3 ms with neither: the pasted labels save 2.0 ms of it and
+the split title 2.7 ms, and the whole process takes 0.1 s longer without
+either, 0.2 s without both (of about 1 s). tests/test_speed_paths.py renders
+through the console script with both fallbacks forced and compares bytes.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
+    from matplotlib.backend_bases import RendererBase
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.text import Text
@@ -49,9 +58,35 @@ class FrameTitle:
     def __init__(self, canvas: FigureCanvasAgg, title: Text, titles: list[str], measured: list[str]) -> None:
         self.lead: Text | None = None
         self.rest = title
+        if any("$" in text or "\n" in text for text in titles):
+            return  # mathtext or several lines: drawn whole, centred as laid out
+        renderer = canvas.get_renderer()
+        props = title.get_fontproperties()
+
+        def width(text: str) -> float:
+            return renderer.get_text_width_height_descent(text, props, ismath=False)[0]
+
+        widths = [width(text) for text in measured]
         lead = _common_lead(titles)
+        if not _pieces_line_up(width, lead, measured, widths):
+            lead = ""  # the whole title each frame, at the same place
+        # the baseline of the laid-out title: its top less the ascent its baseline-aligned box shows
+        to_pixels = title.get_transform()
+        anchor = to_pixels.transform(title.get_position())[1]
+        top = title.get_window_extent(renderer).y1
+        title.set_verticalalignment("baseline")
+        baseline = top - (title.get_window_extent(renderer).y1 - anchor)
+        x = canvas.figure.bbox.width / 2 - max(widths) / 2
+        to_figure = to_pixels.inverted()
+        title.set(position=to_figure.transform((x, baseline)), horizontalalignment="left")
         if lead:
-            self._split(canvas, title, lead, measured)
+            rest_x, rest_y = to_figure.transform((x + width(lead), baseline))
+            self.rest = canvas.figure.text(
+                rest_x, rest_y, title.get_text()[len(lead) :], fontproperties=props, color=title.get_color(),
+                ha="left", va="baseline", transform=to_pixels, animated=True,
+            )  # fmt: skip
+            title.set(text=lead, animated=False)
+            self.lead = title
 
     @property
     def text(self) -> str:
@@ -69,43 +104,19 @@ class FrameTitle:
         else:
             self.rest.set_text(text[len(self.lead.get_text()) :])
 
-    def get_window_extent(self, renderer: object = None) -> Bbox:
+    def get_window_extent(self, renderer: RendererBase | None = None) -> Bbox:
         from matplotlib.transforms import Bbox
 
         return Bbox.union([artist.get_window_extent(renderer) for artist in self.artists])
 
-    def _split(self, canvas: FigureCanvasAgg, title: Text, lead: str, measured: list[str]) -> None:
-        renderer = canvas.get_renderer()
-        props = title.get_fontproperties()
 
-        def width(text: str) -> float:
-            return renderer.get_text_width_height_descent(text, props, ismath=False)[0]
-
-        lead_width = width(lead)
-        widths = [width(text) for text in measured]
-        if any(total != lead_width + width(text[len(lead) :]) for text, total in zip(measured, widths)):
-            return  # kerning or unhinted advances: the pieces would not line up exactly
-        # the baseline of the laid-out title: its top less the ascent its baseline-aligned box shows
-        to_pixels = title.get_transform()
-        anchor = to_pixels.transform(title.get_position())[1]
-        top = title.get_window_extent(renderer).y1
-        title.set_verticalalignment("baseline")
-        baseline = top - (title.get_window_extent(renderer).y1 - anchor)
-        x = canvas.figure.bbox.width / 2 - max(widths) / 2
-        to_figure = to_pixels.inverted()
-        first = title.get_text()
-        rest = title.figure.text(
-            *to_figure.transform((x + lead_width, baseline)), first[len(lead) :], fontproperties=props,
-            color=title.get_color(), ha="left", va="baseline", transform=to_pixels, animated=True,
-        )  # fmt: skip
-        title.set(text=lead, position=to_figure.transform((x, baseline)), horizontalalignment="left", animated=False)
-        self.lead, self.rest = title, rest
+def _pieces_line_up(width: Callable[[str], float], lead: str, titles: list[str], widths: list[float]) -> bool:
+    """Whether each title is as wide as its lead and its rest: drawn apart, they then draw its pixels."""
+    return bool(lead) and all(total == width(lead) + width(text[len(lead) :]) for text, total in zip(titles, widths))
 
 
 def _common_lead(titles: list[str]) -> str:
-    """The longest start of every title that ends in a space: "" for mathtext or several lines."""
-    if any("$" in text or "\n" in text for text in titles):
-        return ""
+    """The longest start of every title that ends in a space."""
     common = os.path.commonprefix(titles)
     return common[: common.rfind(" ") + 1]
 
@@ -139,7 +150,7 @@ class TextStamps:
         if slot is None:
             figure.draw_artist(text)
             return
-        key = (id(text), text.get_text())
+        key = (id(text), cast("Text", text).get_text())  # only texts get slots
         pixels = np.asarray(self._canvas.buffer_rgba())
         stamp = self._stamps.get(key)
         if stamp is not None:
@@ -149,13 +160,18 @@ class TextStamps:
         outer = (slice(rows.start - RING, rows.stop + RING), slice(cols.start - RING, cols.stop + RING))
         before = pixels[outer].copy()
         figure.draw_artist(text)
-        changed = (pixels[outer] != before).any(axis=-1)
-        changed[RING:-RING, RING:-RING] = False
-        if changed.any():  # it reached past its slot, maybe into another's: no more stamps
+        if _stays_in_slot(before, pixels[outer]):
+            self._stamps[key] = pixels[slot].copy()
+        else:  # it reached past its slot, maybe into another's: no more stamps
             self._slots.clear()
             self._stamps.clear()
-        else:
-            self._stamps[key] = pixels[slot].copy()
+
+
+def _stays_in_slot(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether drawing changed no pixel of the RING around the slot (both arrays: the slot with its ring)."""
+    changed = (after != before).any(axis=-1)
+    changed[RING:-RING, RING:-RING] = False
+    return not changed.any()
 
 
 def _pixel_box(box: Bbox, height: int, pad: int) -> tuple[int, int, int, int]:
