@@ -53,6 +53,13 @@ live_text._stays_in_slot = refuse("stamp")
 """
 
 
+def output_bytes(path: Path) -> bytes | dict[str, bytes]:
+    """A file's bytes, or each frame file's bytes of a PNG folder."""
+    if path.is_dir():
+        return {frame.name: frame.read_bytes() for frame in sorted(path.iterdir())}
+    return path.read_bytes()
+
+
 def console_script(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     assert CONSOLE_SCRIPT.is_file(), f"no console script beside {sys.executable}; install the package"
     environment = {key: value for key, value in os.environ.items() if key != "GMM_ANIM_DEBUG"}
@@ -75,7 +82,7 @@ def test_the_seed_render_takes_both_text_paths() -> None:
     assert 0 < len(renderer._stamps._stamps) < n_frames * len(renderer.weight_texts)
 
 
-@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ""])  # "": a folder of PNG frames
 def test_text_paths_and_their_fallbacks_give_the_same_bytes(tmp_path: Path, runner, suffix: str) -> None:
     fast = console_script(["render", str(SEED_CONFIG), "-o", f"fast{suffix}", "-q", *SHORT], tmp_path)
     assert fast.returncode == 0, fast.stderr
@@ -89,10 +96,10 @@ def test_text_paths_and_their_fallbacks_give_the_same_bytes(tmp_path: Path, runn
     )  # fmt: skip
     assert slow.returncode == 0, slow.stderr
     assert set(log.read_text().split()) == {"title", "stamp"}  # both fallbacks were taken
-    assert (tmp_path / f"fast{suffix}").read_bytes() == (tmp_path / f"slow{suffix}").read_bytes()
+    assert output_bytes(tmp_path / f"fast{suffix}") == output_bytes(tmp_path / f"slow{suffix}")
     in_process = runner.invoke(app, ["render", str(SEED_CONFIG), "-o", str(tmp_path / f"app{suffix}"), "-q", *SHORT])
     assert in_process.exit_code == 0, in_process.output
-    assert (tmp_path / f"app{suffix}").read_bytes() == (tmp_path / f"fast{suffix}").read_bytes()
+    assert output_bytes(tmp_path / f"app{suffix}") == output_bytes(tmp_path / f"fast{suffix}")
 
 
 def test_the_console_script_prints_and_exits_as_the_command_does(tmp_path: Path, runner) -> None:
