@@ -4,7 +4,7 @@ Every comparison is a ratio against a baseline measured in the same run, so
 the machine's speed cancels out. Prints:
 
 - whole-process time of the notebook / ``gmm-anim render configs/seed.yaml``
-  (median of 5 alternating runs),
+  (median of 5 alternating runs, ``--repeats``; ``--seed-only`` stops here),
 - our GIF size / the notebook's (same 600x600 pixels, same 41 frames), and
   the mean colour error of each GIF against its own true RGB frames,
 - EM time per iteration of scikit-learn's GaussianMixture / ours at
@@ -101,12 +101,16 @@ def bench_time_and_size(notebook: Path, folder: Path, repeats: int = 5) -> tuple
         notebook_times.append(run_checked(theirs).seconds)
         ours_times.append(run_checked(ours).seconds)
     ours_median, notebook_median = statistics.median(ours_times), statistics.median(notebook_times)
-    print(f"seed render, whole process: notebook {notebook_median:.2f} s, gmm-anim {ours_median:.2f} s "
-          f"-> {notebook_median / ours_median:.2f}x faster (median of {repeats}, alternating; "
-          f"gmm-anim runs {', '.join(f'{t:.2f}' for t in ours_times)} s)")
+    print(
+        f"seed render, whole process: notebook {notebook_median:.2f} s, gmm-anim {ours_median:.2f} s "
+        f"-> {notebook_median / ours_median:.2f}x faster (median of {repeats}, alternating; "
+        f"gmm-anim runs {', '.join(f'{t:.2f}' for t in ours_times)} s)"
+    )
     ours_size, notebook_size = ours_gif.stat().st_size, notebook_gif.stat().st_size
-    print(f"seed GIF size: notebook {notebook_size / 1024:.0f} KiB, gmm-anim {ours_size / 1024:.0f} KiB "
-          f"-> ratio {ours_size / notebook_size:.3f}")
+    print(
+        f"seed GIF size: notebook {notebook_size / 1024:.0f} KiB, gmm-anim {ours_size / 1024:.0f} KiB "
+        f"-> ratio {ours_size / notebook_size:.3f}"
+    )
     from PIL import Image
 
     for name, path in (("notebook", notebook_gif), ("gmm-anim", ours_gif)):
@@ -133,27 +137,27 @@ def colour_error(gif: Path, true_frames) -> float:
 
 def our_true_frames(gif: Path):
     """Render configs/seed.yaml in this process, keeping the RGB frames the writer is given."""
-    import importlib
-
     import numpy as np
 
-    from gmm_anim import pipeline
+    from gmm_anim import drawing, pipeline
 
-    render = importlib.import_module("gmm_anim.drawing.frames")
-    render_frames, kept = render.render_frames, []
+    # pipeline.render takes render_frames from the drawing package when it runs
+    render_frames, kept = drawing.render_frames, []
 
     def keeping(*args, **kwargs):
         for frame in render_frames(*args, **kwargs):
             kept.append(frame.copy())
             yield frame
 
-    render.render_frames = keeping
+    drawing.render_frames = keeping
     try:
         cfg = pipeline.load_config(ROOT / "configs/seed.yaml")
         X, _ = pipeline.sample(cfg)
         pipeline.render(X, pipeline.fit(X, cfg), cfg, gif)
     finally:
-        render.render_frames = render_frames
+        drawing.render_frames = render_frames
+    if not kept:
+        raise SystemExit("the in-process render drew no frames through gmm_anim.drawing.render_frames")
     return np.stack(kept)
 
 
@@ -162,13 +166,17 @@ def bench_colour_error(notebook: Path, folder: Path, ours_gif: Path) -> None:
     import numpy as np
 
     frames_path, notebook_gif = folder / "notebook_frames.npy", folder / "notebook_dump.gif"
-    run_checked([sys.executable, str(ROOT / "bench/notebook_frames.py"), str(notebook), str(notebook_gif), str(frames_path)])
+    run_checked(
+        [sys.executable, str(ROOT / "bench/notebook_frames.py"), str(notebook), str(notebook_gif), str(frames_path)]
+    )
     notebook_error = colour_error(notebook_gif, np.load(frames_path))
     again = folder / "ours_in_process.gif"
     ours_error = colour_error(again, our_true_frames(again))
     same = "the same bytes as" if again.read_bytes() == ours_gif.read_bytes() else "DIFFERENT from"
-    print(f"seed GIF mean colour error vs its true frames (RGB distance, 0-255): "
-          f"notebook {notebook_error:.3f}, gmm-anim {ours_error:.3f} (in-process render, {same} the CLI's)")
+    print(
+        f"seed GIF mean colour error vs its true frames (RGB distance, 0-255): "
+        f"notebook {notebook_error:.3f}, gmm-anim {ours_error:.3f} (in-process render, {same} the CLI's)"
+    )
 
 
 # --- a million points -----------------------------------------------------------
@@ -182,14 +190,18 @@ def bench_big_render(folder: Path, timeout: float) -> None:
     run = run_process(command, timeout=timeout)
     what = "1e6-point render (5 components, 60 iterations, GIF)"
     if run.timed_out:
-        print(f"{what}: stopped after {run.seconds:.0f} s (timeout; target 30 s), "
-              f"peak RSS by then {run.peak_rss / 2**30:.2f} GiB")
+        print(
+            f"{what}: stopped after {run.seconds:.0f} s (timeout; target 30 s), "
+            f"peak RSS by then {run.peak_rss / 2**30:.2f} GiB"
+        )
     elif run.exit_code != 0:
         print(f"{what}: failed with exit code {run.exit_code} after {run.seconds:.1f} s: {run.last_error}")
     else:
         size = (folder / "million.gif").stat().st_size
-        print(f"{what}: {run.seconds:.1f} s wall (target 30 s), peak RSS {run.peak_rss / 2**30:.2f} GiB "
-              f"(target 1.5 GiB), GIF {size / 1024:.0f} KiB")
+        print(
+            f"{what}: {run.seconds:.1f} s wall (target 30 s), peak RSS {run.peak_rss / 2**30:.2f} GiB "
+            f"(target 1.5 GiB), GIF {size / 1024:.0f} KiB"
+        )
 
 
 # --- all of it ------------------------------------------------------------------
@@ -200,6 +212,8 @@ def main() -> None:
     parser.add_argument("--notebook", type=Path, default=ROOT.parent / "shared/reference/notebook.py")
     parser.add_argument("--blas-threads", default="1", help="BLAS threads for every process, or 'default'")
     parser.add_argument("--big-timeout", type=float, default=120.0, help="seconds before the 1e6 render is stopped")
+    parser.add_argument("--seed-only", action="store_true", help="only the seed render's time and GIF size ratios")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating runs of the seed render and the notebook")
     args, _ = parser.parse_known_args()
     if args.blas_threads != "default":  # before anything imports numpy; subprocesses inherit it
         os.environ.update({name: args.blas_threads for name in BLAS_THREAD_VARIABLES})
@@ -207,7 +221,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         if args.notebook.is_file():
-            ours_gif, _ = bench_time_and_size(args.notebook.resolve(), folder)
+            ours_gif, _ = bench_time_and_size(args.notebook.resolve(), folder, args.repeats)
+            if args.seed_only:
+                return
             bench_colour_error(args.notebook.resolve(), folder, ours_gif)
         else:
             print(f"notebook comparison skipped: {args.notebook} not found (set NOTEBOOK=path)")

@@ -36,8 +36,14 @@ def make_points(n_samples: int, n_components: int, n_features: int, seed: int = 
 
 def _fit_ours(X: np.ndarray, initial: Mixture, iterations: int) -> float:
     start = time.perf_counter()
-    run_em(X, n_components=initial.n_components, init="explicit", initial=initial,
-           rng=np.random.default_rng(0), max_iter=iterations)
+    run_em(
+        X,
+        n_components=initial.n_components,
+        init="explicit",
+        initial=initial,
+        rng=np.random.default_rng(0),
+        max_iter=iterations,
+    )
     return time.perf_counter() - start
 
 
@@ -47,8 +53,12 @@ def _fit_sklearn(X: np.ndarray, initial: Mixture, iterations: int) -> float:
 
     precisions = np.linalg.inv(initial.covariances)
     model = GaussianMixture(
-        initial.n_components, covariance_type="full", max_iter=iterations, tol=0,
-        weights_init=initial.weights, means_init=initial.means,
+        initial.n_components,
+        covariance_type="full",
+        max_iter=iterations,
+        tol=0,
+        weights_init=initial.weights,
+        means_init=initial.means,
         precisions_init=0.5 * (precisions + np.swapaxes(precisions, 1, 2)),
     )
     start = time.perf_counter()
@@ -69,8 +79,12 @@ def _peak_memory(X: np.ndarray, initial: Mixture, iterations: int) -> int:
 
 
 def measure(
-    n_samples: int = 1_000_000, n_components: int = 10, n_features: int = 2,
-    iterations: int = 10, repeats: int = 3, seed: int = 0,
+    n_samples: int = 1_000_000,
+    n_components: int = 10,
+    n_features: int = 2,
+    iterations: int = 10,
+    repeats: int = 3,
+    seed: int = 0,
 ) -> dict[str, float]:
     """Per-iteration seconds of both fits (median of ``repeats`` alternating runs), their ratio, our peak memory."""
     X = make_points(n_samples, n_components, n_features, seed)
@@ -95,13 +109,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args, _ = parser.parse_known_args(argv)  # bench/bench.py calls main() with its own options in sys.argv
     result = measure(args.samples, iterations=args.iterations, repeats=args.repeats)
-    print(f"EM per iteration, n = {args.samples:.0e}, K = 10, D = 2, full covariances "
-          f"(median of {args.repeats} alternating runs, {args.iterations} iterations each):")
+    print(
+        f"EM per iteration, n = {args.samples:.0e}, K = 10, D = 2, full covariances "
+        f"(median of {args.repeats} alternating runs, {args.iterations} iterations each):"
+    )
     print(f"  scikit-learn GaussianMixture: {result['sklearn_s'] * 1e3:8.1f} ms")
     print(f"  gmm-anim:                     {result['ours_s'] * 1e3:8.1f} ms")
     print(f"  ratio (scikit-learn / gmm-anim): {result['ratio']:.1f}x")
-    print(f"  peak memory of our fit: {result['peak_bytes'] / 2**20:.0f} MiB "
-          f"(one n x K float64 array: {result['n_by_k_bytes'] / 2**20:.0f} MiB)")
+    print(
+        f"  peak memory of our fit: {result['peak_bytes'] / 2**20:.0f} MiB "
+        f"(one n x K float64 array: {result['n_by_k_bytes'] / 2**20:.0f} MiB)"
+    )
 
 
 if __name__ == "__main__":
