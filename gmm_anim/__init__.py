@@ -18,11 +18,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .config import Config, config_schema
     from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
     from .history import History, Mixture
     from .pipeline import Animation, animate, fit, load_config, render, sample, summarize
-    from .config import config_schema
 
 __all__ = [
     "Animation",
@@ -78,4 +77,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-

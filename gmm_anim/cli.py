@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -133,7 +133,7 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _main_options(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also GMM_ANIM_DEBUG=1).")] = False,
@@ -142,9 +142,11 @@ def _main_options(
         os.environ["GMM_ANIM_DEBUG"] = "1"
 
 
-ConfigPaths = Annotated[list[Path], typer.Argument(help="YAML config file(s).", show_default=False, metavar="CONFIG...")]
+ConfigPaths = Annotated[
+    list[Path], typer.Argument(help="YAML config file(s).", show_default=False, metavar="CONFIG...")
+]
 SetOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--set", metavar="KEY=VALUE", help="Override a config key by dotted path, e.g. em.tol=1e-4."),
 ]
 
@@ -153,10 +155,10 @@ SetOption = Annotated[
 def render(
     configs: ConfigPaths,
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="Output path; a folder when several configs are given.")
+        Path | None, typer.Option("-o", "--output", help="Output path; a folder when several configs are given.")
     ] = None,
-    format: Annotated[Optional[Format], typer.Option("-f", "--format", help="Output format.")] = None,
-    fps: Annotated[Optional[float], typer.Option("--fps", help="Frames per second (0 < fps <= 50).")] = None,
+    format: Annotated[Format | None, typer.Option("-f", "--format", help="Output format.")] = None,
+    fps: Annotated[float | None, typer.Option("--fps", help="Frames per second (0 < fps <= 50).")] = None,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
 ) -> None:
@@ -188,7 +190,7 @@ def render(
                 sys.stderr.write(f"wrote {written} ({len(history)} iterations)\n")
 
 
-def _output_paths(configs: list[Config], output: Optional[Path]) -> list[Path]:
+def _output_paths(configs: list[Config], output: Path | None) -> list[Path]:
     """Where each config's animation goes (with several configs, -o is a folder); no two may share one."""
     from .pipeline import output_target
 

@@ -56,8 +56,13 @@ def test_defaults_follow_the_spec(write_config):
     cfg = load_config(write_config(TRUTH))
     assert (cfg.seed, cfg.samples, cfg.jitter, cfg.iterations) == (0, 400, 0.0, 40)
     assert cfg.em.model_dump() == {
-        "components": None, "init": "random", "init_seed": None, "covariance_type": "full",
-        "reg_covar": 1e-6, "tol": None, "initial": None,
+        "components": None,
+        "init": "random",
+        "init_seed": None,
+        "covariance_type": "full",
+        "reg_covar": 1e-6,
+        "tol": None,
+        "initial": None,
     }
     render = cfg.render
     assert (render.output, render.format, render.fps, render.hold) == (None, "auto", 3.0, 1.0)
@@ -102,8 +107,9 @@ def test_empty_sections_mean_defaults(write_config):
 
 
 def test_merge_keys_and_anchors_are_plain_yaml(write_config):
-    text = "weights: [0.5, 0.5]\nmeans: [&m [0, 0], *m]\ncovariances: [1, 1]\n" \
-        "render: {<<: {fps: 5, hold: 2}, hold: 3}\n"
+    text = (
+        "weights: [0.5, 0.5]\nmeans: [&m [0, 0], *m]\ncovariances: [1, 1]\nrender: {<<: {fps: 5, hold: 2}, hold: 3}\n"
+    )
     cfg = load_config(write_config(text))
     assert cfg.means == [[0.0, 0.0], [0.0, 0.0]] and (cfg.render.fps, cfg.render.hold) == (5.0, 3.0)
 
@@ -148,8 +154,10 @@ def test_config_error_is_a_value_error_with_exit_code_2(write_config):
 # ---------------------------------------------------------------------------
 # Explicit initialisation: every accepted covariance form becomes full matrices
 
-EXPLICIT = "em:\n  init: explicit\n  covariance_type: {kind}\n  initial:\n    weights: [0.25, 0.75]\n" \
+EXPLICIT = (
+    "em:\n  init: explicit\n  covariance_type: {kind}\n  initial:\n    weights: [0.25, 0.75]\n"
     "    means: [[0, 0], [2, 2]]\n    covariances: {covariances}\n" + TRUTH
+)
 
 
 @pytest.mark.parametrize(
@@ -174,20 +182,39 @@ def test_initial_mixture_forms(write_config, kind, covariances, full):
 @pytest.mark.parametrize(
     ("kind", "covariances", "field", "message"),
     [
-        ("full", "[1]", "em.initial.covariances",
-         "expected a list of 2 entries (one per component, covariance_type: full), got a list of 1 item"),
-        ("full", "[1, [[1, 2], [2, 1]]]", "em.initial.covariances[1]",
-         "expected a positive-definite matrix, got one whose smallest eigenvalue is -1"),
-        ("full", "[1, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]", "em.initial.covariances[1]",
-         "expected a 2x2 matrix (the points have 2 coordinates), got 3 rows"),
+        (
+            "full",
+            "[1]",
+            "em.initial.covariances",
+            "expected a list of 2 entries (one per component, covariance_type: full), got a list of 1 item",
+        ),
+        (
+            "full",
+            "[1, [[1, 2], [2, 1]]]",
+            "em.initial.covariances[1]",
+            "expected a positive-definite matrix, got one whose smallest eigenvalue is -1",
+        ),
+        (
+            "full",
+            "[1, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]",
+            "em.initial.covariances[1]",
+            "expected a 2x2 matrix (the points have 2 coordinates), got 3 rows",
+        ),
         ("diag", "[[1, 2], [3, -4]]", "em.initial.covariances[1][1]", "expected a variance > 0, got -4"),
-        ("diag", "[1, 2]", "em.initial.covariances[0]",
-         "expected a list of 2 variances (covariance_type: diag), got 1"),
-        ("spherical", "[1, [[1, 0], [0, 1]]]", "em.initial.covariances[1]",
-         "expected a variance > 0 (covariance_type: spherical), got a list of 2 items"),
+        (
+            "diag",
+            "[1, 2]",
+            "em.initial.covariances[0]",
+            "expected a list of 2 variances (covariance_type: diag), got 1",
+        ),
+        (
+            "spherical",
+            "[1, [[1, 0], [0, 1]]]",
+            "em.initial.covariances[1]",
+            "expected a variance > 0 (covariance_type: spherical), got a list of 2 items",
+        ),
         ("tied", "[1, 2]", "em.initial.covariances[0]", "expected a row of 2 numbers, got 1"),
-        ("tied", "0", "em.initial.covariances",
-         "expected a number v > 0 (meaning v·I) or a square matrix, got 0"),
+        ("tied", "0", "em.initial.covariances", "expected a number v > 0 (meaning v·I) or a square matrix, got 0"),
     ],
 )
 def test_initial_covariances_are_checked_per_type(write_config, kind, covariances, field, message):
@@ -210,8 +237,12 @@ def test_initial_without_explicit_init_is_an_error(write_config):
 
 def test_initial_needs_all_three_parts(write_config):
     text = "em:\n  init: explicit\n  initial: {weights: [0.5, 0.5], means: [[0, 0], [1, 1]]}\n" + TRUTH
-    expect(write_config, text, "em.initial.covariances",
-           "expected the initial covariances (init: explicit starts from them), got nothing")
+    expect(
+        write_config,
+        text,
+        "em.initial.covariances",
+        "expected the initial covariances (init: explicit starts from them), got nothing",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -259,7 +290,8 @@ def test_alias_bomb_is_refused_before_anything_is_built(write_config, monkeypatc
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert (caught.value.field, caught.value.message) == (
-        "(yaml)", "expected at most 1000000 values after expanding aliases, got more"
+        "(yaml)",
+        "expected at most 1000000 values after expanding aliases, got more",
     )
 
 
@@ -280,11 +312,17 @@ def test_explicit_standard_tags_are_fine(write_config):
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
-        ("seed: !!set {1, 2}\n", "seed",
-         "expected a plain YAML value, got the tag !!set (tags that build objects are refused)"),
+        (
+            "seed: !!set {1, 2}\n",
+            "seed",
+            "expected a plain YAML value, got the tag !!set (tags that build objects are refused)",
+        ),
         ("seed: !!int abc\n", "seed", "expected a value that fits its tag !!int, got the string 'abc'"),
-        ("seed: !!python/tuple [1, 2]\n", "seed",
-         "expected a plain YAML value, got the tag !!python/tuple (tags that build objects are refused)"),
+        (
+            "seed: !!python/tuple [1, 2]\n",
+            "seed",
+            "expected a plain YAML value, got the tag !!python/tuple (tags that build objects are refused)",
+        ),
         ("[a]: 1\n", "(yaml)", "expected a key name, got a list or mapping as a key (line 4)"),
     ],
 )
@@ -307,8 +345,11 @@ def test_tags_and_keys(write_config, text, field, message):
         ("samples: 10000000\n", None, None),
         ("em: {init_seed: -3}\n", "em.init_seed", "expected an integer >= 0, or null, got -3"),
         ("em: {components: 2.0}\n", "em.components", "expected an integer >= 1, or null, got 2.0"),
-        ("em: {covariance_type: Full}\n", "em.covariance_type",
-         "expected one of 'full', 'diag', 'spherical', 'tied', got the string 'Full'"),
+        (
+            "em: {covariance_type: Full}\n",
+            "em.covariance_type",
+            "expected one of 'full', 'diag', 'spherical', 'tied', got the string 'Full'",
+        ),
         ("em: {reg_covar: .inf}\n", "em.reg_covar", "expected a finite number, got inf"),
         ("em: 3\n", "em", "expected a mapping of em keys, got 3"),
         ("render: [1]\n", "render", "expected a mapping of render keys, got a list of 1 item"),
@@ -320,22 +361,40 @@ def test_tags_and_keys(write_config, text, field, message):
         ("render: {sigmas: [1, 0]}\n", "render.sigmas[1]", "expected a number > 0, got 0"),
         ("render: {sigmas: [1, .nan]}\n", "render.sigmas[1]", "expected a finite number, got nan"),
         ("render: {title: 5}\n", "render.title", "expected a string, got 5"),
-        ("render: {title: '{}'}\n", "render.title",
-         "expected only the fields {iteration} and {log_likelihood}, got {} in '{}'"),
-        ("render: {title: '{0}'}\n", "render.title",
-         "expected only the fields {iteration} and {log_likelihood}, got {0} in '{0}'"),
-        ("render: {title: '{iteration.real}'}\n", "render.title",
-         "expected only the fields {iteration} and {log_likelihood}, got {iteration.real} in '{iteration.real}'"),
-        ("render: {title: '{log_likelihood:d}'}\n", "render.title",
-         "expected format specs that fit an integer iteration and a float log_likelihood, "
-         "got '{log_likelihood:d}': Unknown format code 'd' for object of type 'float'"),
-        ("render: {title: '{iteration!z}'}\n", "render.title",
-         "expected format specs that fit an integer iteration and a float log_likelihood, "
-         "got '{iteration!z}': Unknown conversion specifier z"),
+        (
+            "render: {title: '{}'}\n",
+            "render.title",
+            "expected only the fields {iteration} and {log_likelihood}, got {} in '{}'",
+        ),
+        (
+            "render: {title: '{0}'}\n",
+            "render.title",
+            "expected only the fields {iteration} and {log_likelihood}, got {0} in '{0}'",
+        ),
+        (
+            "render: {title: '{iteration.real}'}\n",
+            "render.title",
+            "expected only the fields {iteration} and {log_likelihood}, got {iteration.real} in '{iteration.real}'",
+        ),
+        (
+            "render: {title: '{log_likelihood:d}'}\n",
+            "render.title",
+            "expected format specs that fit an integer iteration and a float log_likelihood, "
+            "got '{log_likelihood:d}': Unknown format code 'd' for object of type 'float'",
+        ),
+        (
+            "render: {title: '{iteration!z}'}\n",
+            "render.title",
+            "expected format specs that fit an integer iteration and a float log_likelihood, "
+            "got '{iteration!z}': Unknown conversion specifier z",
+        ),
         ("render: {output: 3}\n", "render.output", "expected a path, got 3"),
         ("render: {output: ''}\n", "render.output", "expected a path, got the string ''"),
-        ("render: {format: GIF}\n", "render.format",
-         "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', got the string 'GIF'"),
+        (
+            "render: {format: GIF}\n",
+            "render.format",
+            "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', got the string 'GIF'",
+        ),
         ("data: 5\nem: {components: 2}\n", "data", "expected a path, got 5"),
     ],
 )
@@ -349,33 +408,68 @@ def test_types_and_ranges(write_config, text, field, message):
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
-        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1e-300, 0], [0, -1e-300]]]\n", "covariances[0]",
-         "expected a positive-definite matrix, got one whose smallest eigenvalue is -1e-300"),
-        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 1], [1, 1]]]\n", "covariances[0]",
-         "expected a positive-definite matrix, got one whose smallest eigenvalue is 0"),
-        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 'a'], ['a', 1]]]\n", "covariances[0][0][1]",
-         "expected a finite number, got the string 'a'"),
-        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[]]\n", "covariances[0]",
-         "expected a number v > 0 (meaning v·I) or a square matrix (a list of rows), got a list of 0 items"),
-        ("weights: [1.0]\nmeans: [[0, 0]]\ncovariances: 1.0\n", "covariances",
-         "expected a non-empty list of covariances (one per component), got 1.0"),
-        ("weights: [1.0]\nmeans: [[]]\ncovariances: [1]\n", "means[0]",
-         "expected a point: a non-empty list of coordinates, got a list of 0 items"),
-        ("weights: [1.0]\nmeans: [0, 0]\ncovariances: [1]\n", "means",
-         "expected 1 means (one per weight), got 2"),
-        ("weights: [1.0]\nmeans: [0]\ncovariances: [1]\n", "means[0]",
-         "expected a point: a non-empty list of coordinates, got 0"),
-        ("weights: [1.0]\nmeans: [[true]]\ncovariances: [1]\n", "means[0][0]",
-         "expected a finite number, got true (a boolean)"),
-        ("weights: []\nmeans: []\ncovariances: []\n", "weights",
-         "expected a non-empty list of weights, got a list of 0 items"),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1e-300, 0], [0, -1e-300]]]\n",
+            "covariances[0]",
+            "expected a positive-definite matrix, got one whose smallest eigenvalue is -1e-300",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 1], [1, 1]]]\n",
+            "covariances[0]",
+            "expected a positive-definite matrix, got one whose smallest eigenvalue is 0",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[[1, 'a'], ['a', 1]]]\n",
+            "covariances[0][0][1]",
+            "expected a finite number, got the string 'a'",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: [[]]\n",
+            "covariances[0]",
+            "expected a number v > 0 (meaning v·I) or a square matrix (a list of rows), got a list of 0 items",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\ncovariances: 1.0\n",
+            "covariances",
+            "expected a non-empty list of covariances (one per component), got 1.0",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[]]\ncovariances: [1]\n",
+            "means[0]",
+            "expected a point: a non-empty list of coordinates, got a list of 0 items",
+        ),
+        ("weights: [1.0]\nmeans: [0, 0]\ncovariances: [1]\n", "means", "expected 1 means (one per weight), got 2"),
+        (
+            "weights: [1.0]\nmeans: [0]\ncovariances: [1]\n",
+            "means[0]",
+            "expected a point: a non-empty list of coordinates, got 0",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[true]]\ncovariances: [1]\n",
+            "means[0][0]",
+            "expected a finite number, got true (a boolean)",
+        ),
+        (
+            "weights: []\nmeans: []\ncovariances: []\n",
+            "weights",
+            "expected a non-empty list of weights, got a list of 0 items",
+        ),
         ("weights: [0.5, 0.5000001]\nmeans: [[0], [1]]\ncovariances: [1, 1]\n", None, None),
-        ("weights: [0.5, 0.500002]\nmeans: [[0], [1]]\ncovariances: [1, 1]\n", "weights",
-         "expected weights summing to 1 (within 1e-06), got a sum of 1.000002"),
-        ("weights: [1.0]\nmeans: [[0, 0]]\n", "covariances",
-         "expected covariances alongside weights and means (the true mixture), got nothing"),
-        ("weights: [1.0]\ncovariances: [1]\n", "means",
-         "expected means alongside weights and covariances (the true mixture), got nothing"),
+        (
+            "weights: [0.5, 0.500002]\nmeans: [[0], [1]]\ncovariances: [1, 1]\n",
+            "weights",
+            "expected weights summing to 1 (within 1e-06), got a sum of 1.000002",
+        ),
+        (
+            "weights: [1.0]\nmeans: [[0, 0]]\n",
+            "covariances",
+            "expected covariances alongside weights and means (the true mixture), got nothing",
+        ),
+        (
+            "weights: [1.0]\ncovariances: [1]\n",
+            "means",
+            "expected means alongside weights and covariances (the true mixture), got nothing",
+        ),
     ],
 )
 def test_true_mixture_checks(write_config, text, field, message):
@@ -393,8 +487,12 @@ def test_nearly_symmetric_matrices_are_symmetrised(write_config):
 
 
 def test_samples_must_cover_the_fitted_components(write_config):
-    expect(write_config, TRUTH + "samples: 4\nem: {components: 5}\n", "samples",
-           "expected at least 5 samples (one per component), got 4")
+    expect(
+        write_config,
+        TRUTH + "samples: 4\nem: {components: 5}\n",
+        "samples",
+        "expected at least 5 samples (one per component), got 4",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -430,12 +528,24 @@ def test_overrides_are_validated(write_config):
         ("fps", "fps", "unknown key; did you mean 'render.fps'? (in overrides)"),
         ("rendr.fps", "rendr.fps", "unknown key; did you mean 'render'? (in overrides)"),
         ("seed.value", "seed.value", "unknown key (in overrides)"),
-        ("em.\n", "em.\\n", "unknown key; expected one of components, init, init_seed, covariance_type, reg_covar, "
-         "tol, initial (in overrides)"),
-        ("source", "source", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
-         "iterations, data, em, render (in overrides)"),
-        ("", "", "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
-         "iterations, data, em, render (in overrides)"),
+        (
+            "em.\n",
+            "em.\\n",
+            "unknown key; expected one of components, init, init_seed, covariance_type, reg_covar, "
+            "tol, initial (in overrides)",
+        ),
+        (
+            "source",
+            "source",
+            "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
+            "iterations, data, em, render (in overrides)",
+        ),
+        (
+            "",
+            "",
+            "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
+            "iterations, data, em, render (in overrides)",
+        ),
     ],
 )
 def test_bad_override_keys_are_unknown_keys(write_config, key, field, message):

@@ -82,8 +82,18 @@ def test_npy_fortran_order_is_fine(tmp_path):
         "\ufeffx,y\n0.5,-1.25\n3,4\n-2,1e-7\n",  # UTF-8 byte-order mark
         "+0.5,-1.25\n3.0,4.000\n-2,0.0000001\n",  # other spellings of the same numbers
     ],
-    ids=["comma", "header", "quoted", "spaced", "whitespace", "whitespace-header", "comments", "crlf", "bom",
-         "spelling"],
+    ids=[
+        "comma",
+        "header",
+        "quoted",
+        "spaced",
+        "whitespace",
+        "whitespace-header",
+        "comments",
+        "crlf",
+        "bom",
+        "spelling",
+    ],
 )
 def test_csv_variants(write, text):
     np.testing.assert_array_equal(load(write("p.csv", text)), POINTS)
@@ -113,8 +123,11 @@ finite = st.floats(-1e100, 1e100, width=64)  # the coordinates a data file may h
 
 
 @FUZZ
-@given(points=arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 4)), elements=finite),
-       comma=st.booleans(), header=st.booleans())
+@given(
+    points=arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 4)), elements=finite),
+    comma=st.booleans(),
+    header=st.booleans(),
+)
 def test_csv_round_trip_property(tmp_path, points, comma, header):
     separator = "," if comma else " "
     lines = [separator.join(f"x{j}" for j in range(points.shape[1]))] if header else []
@@ -155,9 +168,24 @@ def test_npy_round_trip_property(tmp_path, points):
         ("1,2\n3,-inf\n", "expected a finite number at row 2, column 2, got '-inf' (in p.csv)"),
         ("1,2\n3,1e999\n", "expected a finite number at row 2, column 2, got '1e999' (in p.csv)"),
     ],
-    ids=["empty", "comments-only", "header-only", "header-only-late", "cell", "cell-whitespace", "second-header",
-         "mixed-first-row", "empty-cell", "ragged-long", "ragged-header", "ragged-short", "comma-in-whitespace-file",
-         "nan", "inf", "overflow"],
+    ids=[
+        "empty",
+        "comments-only",
+        "header-only",
+        "header-only-late",
+        "cell",
+        "cell-whitespace",
+        "second-header",
+        "mixed-first-row",
+        "empty-cell",
+        "ragged-long",
+        "ragged-header",
+        "ragged-short",
+        "comma-in-whitespace-file",
+        "nan",
+        "inf",
+        "overflow",
+    ],
 )
 def test_malformed_csv(write, text, message):
     assert error_for(write("p.csv", text)) == message

@@ -52,7 +52,6 @@ def fake_em(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-
 # ---------------------------------------------------------------------------
 # Frames
 
@@ -183,15 +182,22 @@ def test_every_frame_with_stamped_labels_and_a_split_title_equals_a_full_redraw(
         assert 0 < len(blitted._stamps._stamps) < len(history) * len(blitted.weight_texts)
 
 
-@pytest.mark.parametrize("title", ["GMM fitting with EM: iteration {iteration}", "it {iteration}: {log_likelihood:.1f}"])
+@pytest.mark.parametrize(
+    "title", ["GMM fitting with EM: iteration {iteration}", "it {iteration}: {log_likelihood:.1f}"]
+)
 def test_the_split_title_draws_the_pixels_of_the_whole_title_drawn_at_once(title: str) -> None:
     renderer = FrameRenderer(make_points(), make_history(n_iterations=11), options(width=300, height=260, title=title))
     lead, rest = renderer.title.lead, renderer.title.rest
     for i in (0, 9, 10, 11):
         split = full_redraw(renderer, i)
         whole = renderer.figure.text(
-            *lead.get_position(), renderer.title.text, transform=lead.get_transform(), ha="left", va="baseline",
-            fontproperties=lead.get_fontproperties(), color=lead.get_color(),
+            *lead.get_position(),
+            renderer.title.text,
+            transform=lead.get_transform(),
+            ha="left",
+            va="baseline",
+            fontproperties=lead.get_fontproperties(),
+            color=lead.get_color(),
         )
         lead.set_visible(False)
         rest.set_visible(False)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gmm_anim.write import gif
 from gmm_anim.errors import ConfigError, OutputError
+from gmm_anim.write import gif
 from gmm_anim.write.sinks import frame_durations_ms, resolve_format, write_animation
 
 # Background, text, three component colours (tab10).

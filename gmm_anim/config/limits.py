@@ -102,11 +102,9 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     """
     n, d, k = work.n_samples, work.n_features, work.n_components
     quadratic = quadratic_features(n, d)
-    if quadratic:
-        em = 8 * n * (quadratic + 2 * d + 2)
-    else:
-        em = 8 * n * (k + 3 * d + 2)
-    phases = {"sampling": 8 * n * (3 * d + 1), "EM": em}
+    # the expanded features, or the Cholesky path's responsibilities and centred points
+    em_values = quadratic + 2 * d + 2 if quadratic else k + 3 * d + 2
+    phases = {"sampling": 8 * n * (3 * d + 1), "EM": 8 * n * em_values}
     frames = _FRAME_BYTES_PER_PIXEL * work.width * work.height + _COLOUR_CACHE_BYTES
     if render:
         phases["drawing"] = 8 * n * (2 * k + d + 8)
