@@ -276,6 +276,7 @@ def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
             raise _error(
                 source, f"expected {n_columns} columns (as on row {first_row}), got {len(cells)} on row {number}", path
             )
+        row: list[float] = []
         for column, (cell, value) in enumerate(zip(cells, values), start=1):
             if value is None:
                 got = _show(cell) if cell else "an empty cell"
@@ -286,7 +287,8 @@ def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
             if abs(value) > MAX_COORDINATE:
                 expected = f"a number of magnitude at most {MAX_COORDINATE:g}"
                 raise _error(source, f"expected {expected} at {where}, got {_show(cell)}", path)
-        rows.append(values)  # type: ignore[arg-type]  # every value checked above
+            row.append(value)
+        rows.append(row)
     if not rows:
         after = f" after the header (row {header_row})" if header_row else ""
         raise _error(source, f"expected rows of numbers{after}, got none", path)
