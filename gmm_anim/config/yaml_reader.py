@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependencies
+import yaml
 
 from ..data import read_text
 from ..errors import ConfigError

@@ -43,7 +43,8 @@ OKABE_ITO = ("e69f00", "56b4e9", "009e73", "f0e442", "0072b2", "d55e00", "cc79a7
 def hex_bytes(text: str) -> tuple[float, float, float]:
     """'#1f77b4' or '1f77b4' -> RGB in [0, 1] on the 1/255 grid."""
     digits = text.lstrip("#")
-    return tuple(int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return red, green, blue
 
 
 @dataclass(frozen=True)
