@@ -1,13 +1,14 @@
 """The config-level steps: points from a config, a fit, a rendered file, a summary.
 
-Each step chains the single-purpose modules (config -> sampling -> em ->
-render -> write) the way the command line and the Python API both use them.
+Each step chains the stages (config -> sampling/data -> em -> drawing ->
+write) the way the command line and the Python API both use them.
 Matplotlib is imported only by the rendering step.
 
-Each step first checks the resource limits of what it is about to do
-(limits.py): ``load_config`` the whole run as the config describes it, before
-any point is drawn or read; ``sample``, ``fit`` and ``render`` their own
-part, with the actual points once they exist.
+Resource limits (config/limits.py) are checked once per command:
+``load_config`` checks the whole run as the config describes it, before any
+point is drawn or read. ``sample``, ``fit`` and ``render`` ask again, which
+costs nothing for a config that passed, unless the points handed to them
+are larger than the ones it was checked for (a Python caller's own X).
 """
 
 from __future__ import annotations

@@ -1,18 +1,18 @@
 """Draw the frames of the EM animation from the data and a History.
 
 One explicit matplotlib Figure on an Agg canvas is laid out and drawn once
-(``gmm_anim.layout``); its static parts (axes, ticks, the histogram of 1-D
+(``layout``); its static parts (axes, ticks, the histogram of 1-D
 data) are kept as a pixel background, and per frame only the changing
 artists are updated in place and blitted over it: the view of the data
 (``plane_view`` for two or more features, ``line_view`` for one), the
-log-likelihood panel (``panels``), the title and the legend with its live
+log-likelihood panel (``loglik_panel``), the title and the legend with its live
 weights. Frame f shows the parameters after f EM steps, or with ``tween``
 N the parameters interpolated between iterations (``geometry``), with the
 responsibilities they give recomputed for that frame only, so memory does
 not grow with the number of iterations. Nothing is written to disk here.
 
 Once the fit has finished (the last frame) the true components take the
-colours of the fitted components matched to them (``summary.match_components``).
+colours of the fitted components matched to them (``em.match_components``).
 """
 
 from __future__ import annotations
