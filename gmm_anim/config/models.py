@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from ..data import MAX_COORDINATE, SUFFIXES
+from ..em import CovarianceType, Init
 from ..errors import ConfigError
 from ..formats import Format
 from ..history import Mixture
@@ -87,9 +88,9 @@ class EmConfig(_Section):
     """The ``em:`` section: how the mixture is fitted."""
 
     components: Annotated[int | None, Expect(ge=1)] = None
-    init: Annotated[Literal["random", "kmeans++", "explicit"], Expect()] = "random"
+    init: Annotated[Init, Expect()] = "random"
     init_seed: Annotated[int | None, Expect(ge=0)] = None
-    covariance_type: Annotated[Literal["full", "diag", "spherical", "tied"], Expect()] = "full"
+    covariance_type: Annotated[CovarianceType, Expect()] = "full"
     reg_covar: Annotated[float, Expect(ge=0)] = 1e-6
     tol: Annotated[float | None, Expect(gt=0)] = None
     initial: Annotated[InitialMixture | None, BeforeValidator(_initial)] = None

@@ -1,9 +1,14 @@
 """The EM stage: initialisation, E-step, M-step, the loop and fit summaries; arrays in, arrays out."""
 
-from .loop import log_likelihood, responsibilities, responsibilities_for, run_em
+from .covariances import COVARIANCE_TYPES, CovarianceType
+from .loop import INITS, Init, log_likelihood, responsibilities, responsibilities_for, run_em
 from .summary import Match, aic, bic, match_components, n_parameters
 
 __all__ = [
+    "COVARIANCE_TYPES",
+    "INITS",
+    "CovarianceType",
+    "Init",
     "Match",
     "aic",
     "bic",

@@ -5,11 +5,14 @@ Pure numpy on stacks of full (K, D, D) matrices, whatever the covariance type.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 
-__all__ = ["COVARIANCE_TYPES", "make_positive_definite", "precision_cholesky", "restrict"]
+__all__ = ["COVARIANCE_TYPES", "CovarianceType", "make_positive_definite", "precision_cholesky", "restrict"]
 
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+CovarianceType = Literal["full", "diag", "spherical", "tied"]
+COVARIANCE_TYPES: tuple[str, ...] = get_args(CovarianceType)
 
 # A usable covariance has a correlation matrix whose smallest eigenvalue is
 # above _CONDITION_FLOOR (a hundred times float64 rounding noise, so Cholesky

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -34,9 +35,10 @@ from .estep import (
 from .initialise import explicit_start, kmeans_clusters, random_start
 from .mstep import m_step, moments_exact, moments_from_features
 
-__all__ = ["COVARIANCE_TYPES", "INITS", "run_em", "responsibilities", "responsibilities_for", "log_likelihood"]
+__all__ = ["INITS", "Init", "log_likelihood", "responsibilities", "responsibilities_for", "run_em"]
 
-INITS = ("random", "kmeans++", "explicit")
+Init = Literal["random", "kmeans++", "explicit"]
+INITS: tuple[str, ...] = get_args(Init)
 
 # ----------------------------------------------------------------------------
 # One EM step
