@@ -1,5 +1,6 @@
 """The config stage: read YAML safely, validate it into a frozen ``Config``, check resource limits."""
 
+from .field_checks import render_mismatch
 from .limits import check_config, check_points
 from .models import Config, EmConfig, InitialMixture, RenderConfig, load_config
 from .schema import config_schema, schema_json
@@ -15,5 +16,6 @@ __all__ = [
     "config_schema",
     "load_config",
     "parse_value",
+    "render_mismatch",
     "schema_json",
 ]

@@ -234,6 +234,23 @@ def title(value: str) -> str:
     return value
 
 
+def render_mismatch(
+    dims: tuple[int, int], palette: str | tuple[str, ...], n_features: int, n_components: int, have: str
+) -> tuple[Path_, str] | None:
+    """render.dims past the points' features, or render.palette short of colours: (field path, message).
+
+    ``have`` says where the number of features comes from ("the means have 2
+    coordinates"); with fewer than two features dims are not used.
+    """
+    if n_features >= 2 and max(dims) >= n_features:
+        expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
+        return ("render", "dims"), f"expected {expected}, got [{dims[0]}, {dims[1]}]"
+    if not isinstance(palette, str) and len(palette) < n_components:
+        expected = f"at least {n_components} colours (one per component)"
+        return ("render", "palette"), f"expected {expected}, got {len(palette)}"
+    return None
+
+
 def path(value: object) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value):
         return Path(value).expanduser()

@@ -220,15 +220,12 @@ class Config(_Section):
 
     def _check_render(self) -> None:
         """render.dims within D, a palette colour per component; a data file's D is the renderer's to check."""
-        render, means = self.render, self.means or (self.em.initial.means if self.em.initial is not None else None)
+        means = self.means or (self.em.initial.means if self.em.initial is not None else None)
         n_features = len(means[0]) if means else 0
-        if n_features >= 2 and max(render.dims) >= n_features:
-            have = f"the means have {n_features} coordinates"
-            expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
-            fail(("render", "dims"), f"expected {expected}, got [{render.dims[0]}, {render.dims[1]}]")
-        if not isinstance(render.palette, str) and len(render.palette) < self.n_components:
-            expected = f"at least {self.n_components} colours (one per component)"
-            fail(("render", "palette"), f"expected {expected}, got {len(render.palette)}")
+        have = f"the means have {n_features} coordinates"
+        problem = check.render_mismatch(self.render.dims, self.render.palette, n_features, self.n_components, have)
+        if problem is not None:
+            fail(*problem)
 
     @property
     def source(self) -> Path:

@@ -53,13 +53,13 @@ def check_options(options: RenderConfig, n_features: int, n_components: int, *, 
     The config validator checks these when it knows the dimension and the
     number of components; points read from a data file are checked here.
     """
-    i, j = options.dims
-    if n_features >= 2 and max(i, j) >= n_features:
-        expected = f"two distinct feature indices from 0 to {n_features - 1} (the data has {n_features} features)"
-        raise ConfigError(source, "render.dims", f"expected {expected}, got [{i}, {j}]")
-    if not isinstance(options.palette, str) and len(options.palette) < n_components:
-        expected = f"at least {n_components} colours (one per component)"
-        raise ConfigError(source, "render.palette", f"expected {expected}, got {len(options.palette)}")
+    from ..config import render_mismatch
+
+    have = f"the data has {n_features} features"
+    problem = render_mismatch(options.dims, options.palette, n_features, n_components, have)
+    if problem is not None:
+        field, message = problem
+        raise ConfigError(source, ".".join(map(str, field)), message)
 
 
 def _look(history: History, options: RenderConfig, truth: Mixture | None) -> Look:
