@@ -155,17 +155,25 @@ SetOption = Annotated[
 def render(
     configs: ConfigPaths,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Output path; a folder when several configs are given.")
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            help="Output file, or PNG folder; an existing folder or a PATH ending in / receives "
+            "<config stem>.<suffix> (needed with several configs).",
+        ),
     ] = None,
-    format: Annotated[Format | None, typer.Option("-f", "--format", help="Output format.")] = None,
+    format: Annotated[
+        Format | None, typer.Option("-f", "--format", help="Output format; must agree with the output's suffix.")
+    ] = None,
     fps: Annotated[float | None, typer.Option("--fps", help="Frames per second (0 < fps <= 50).")] = None,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
 ) -> None:
     """Fit each CONFIG with EM and animate every iteration.
 
-    Writes one GIF, MP4, WebP or PNG folder per config; with several configs
-    -o names a folder.
+    Writes one GIF, MP4, WebP or PNG folder per config.
 
     Example: gmm-anim render configs/seed.yaml -o seed.gif
     """
@@ -176,37 +184,34 @@ def render(
         overrides = _parse_overrides(set_ or [])
         if fps is not None:
             overrides["render.fps"] = fps
-        if format is not None:
-            overrides["render.format"] = format.value
-        # Every config is checked before the first render starts, so a typo in
-        # the last of a batch costs nothing.
+        # Every config and output is checked before the first render starts,
+        # so a typo in the last of a batch costs nothing.
         loaded = [pipeline.load_config(config_path, overrides) for config_path in configs]
-        for cfg, path in zip(loaded, _output_paths(loaded, output)):
+        targets = _output_targets(loaded, output, format.value if format is not None else None)
+        for cfg, (path, resolved_format) in zip(loaded, targets):
             X, _ = pipeline.sample(cfg)
             history = pipeline.fit(X, cfg)
-            progress = None if quiet else _progress_printer(str(path), count_frames(history, cfg.render))
-            written = pipeline.render(X, history, cfg, path, progress=progress)
+            n_frames = count_frames(history, cfg.render)
+            progress = None if quiet else _progress_printer(str(path), n_frames)
+            written = pipeline.render(X, history, cfg, path, format=resolved_format, progress=progress)
             if not quiet:
-                sys.stderr.write(f"wrote {written} ({len(history)} iterations)\n")
+                sys.stderr.write(f"wrote {written} ({history.n_iterations} iterations, {n_frames} frames)\n")
 
 
-def _output_paths(configs: list[Config], output: Path | None) -> list[Path]:
-    """Where each config's animation goes (with several configs, -o is a folder); no two may share one."""
+def _output_targets(configs: list[Config], output: str | None, format: str | None) -> list[tuple[Path, str]]:
+    """Each config's output path and format; no two configs may share a path."""
     from .pipeline import output_target
 
-    paths: list[Path] = []
+    targets: list[tuple[Path, str]] = []
     writers: dict[Path, Path] = {}
     for cfg in configs:
-        target = output
-        if output is not None and len(configs) > 1:
-            target = output / output_target(cfg)[0].name
-        path, _ = output_target(cfg, target)
+        path, resolved_format = output_target(cfg, output, format, several=len(configs) > 1)
         other = writers.setdefault(path.resolve(), cfg.source)
         if other != cfg.source:
             message = f"expected an output of its own, got {path}, which {other} writes too (rename one config)"
             raise ConfigError(cfg.source, "render.output", message)
-        paths.append(path)
-    return paths
+        targets.append((path, resolved_format))
+    return targets
 
 
 @app.command()
@@ -248,7 +253,8 @@ def _fit_table(document: dict[str, Any]) -> str:
         change = "" if previous is None else f"{entry['log_likelihood'] - previous:+12.4g}"
         lines.append(f"{entry['iteration']:>9}  {entry['log_likelihood']:>16.6f}  {change:>12}")
         previous = entry["log_likelihood"]
-    status = "converged" if document["converged"] else "ran all iterations (not converged)"
+    n_steps = len(document["iterations"]) - 1
+    status = f"converged after {n_steps} iterations" if document["converged"] else f"ran all {n_steps} iterations"
     lines += ["", f"{status}; BIC {document['bic']:.2f}, AIC {document['aic']:.2f}", ""]
     # Components are numbered from 1 here, as in the animation's legend.
     final = document["iterations"][-1]
@@ -279,11 +285,11 @@ def _matrix(rows: list[list[float]]) -> str:
 
 
 @app.command()
-def validate(configs: ConfigPaths) -> None:
+def validate(configs: ConfigPaths, set_: SetOption = None) -> None:
     """Check each CONFIG and its data file; print "ok: PATH" if valid.
 
     Checks everything render checks before it starts: keys, values, the data
-    file and its dimension, and the size of the run.
+    file and its dimension, the output path, and the size of the run.
 
     Example: gmm-anim validate configs/*.yaml
     """
@@ -293,7 +299,8 @@ def validate(configs: ConfigPaths) -> None:
     for config_path in configs:
         try:
             with _reported_errors():
-                cfg = pipeline.load_config(config_path)
+                cfg = pipeline.load_config(config_path, _parse_overrides(set_ or []))
+                pipeline.output_target(cfg)
                 if cfg.data is not None:  # read the points: the file must parse and agree with the config
                     pipeline.sample(cfg)
                 typer.echo(f"ok: {config_path}")
@@ -363,6 +370,23 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+_COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
+
+
+def _honour_named_shell(argv: list[str]) -> None:
+    """Make ``--show-completion zsh`` mean zsh, not the shell this runs in.
+
+    Typer's completion options are flags that detect the current shell, and
+    a shell named after them is ignored. Its switch to options that take the
+    shell's name is an environment variable, set here only when a shell is
+    named, so that the plain flags still detect it.
+    """
+    named = any(arg.startswith(tuple(f"{option}=" for option in _COMPLETION_OPTIONS)) for arg in argv)
+    named |= any(option in _COMPLETION_OPTIONS and not value.startswith("-") for option, value in zip(argv, argv[1:]))
+    if named:  # an unknown shell is then a usage error that lists the known ones
+        os.environ["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"
+
+
 def main() -> None:
     """Entry point of the ``gmm-anim`` console script.
 
@@ -383,6 +407,7 @@ def main() -> None:
     gc.disable()
     warnings.showwarning = _show_warning
     signal.signal(signal.SIGTERM, _terminate)
+    _honour_named_shell(sys.argv)
     try:
         app()
     finally:

@@ -24,8 +24,8 @@ import numpy as np
 from . import sampling
 from .config import Config, check_config, check_points
 from .config import load_config as _load_valid_config
-from .errors import ConfigError, OutputError
-from .formats import INLINE_TYPES, SUFFIXES
+from .errors import ConfigError
+from .formats import INLINE_TYPES
 from .history import History
 
 __all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize", "animate", "Animation"]
@@ -91,21 +91,39 @@ def fit(X: np.ndarray, cfg: Config) -> History:
     )
 
 
-def output_target(cfg: Config, output: Path | None = None, format: str | None = None) -> tuple[Path, str]:
-    """Where a render goes and in which format.
+def output_target(
+    cfg: Config, output: str | Path | None = None, format: str | None = None, *, several: bool = False
+) -> tuple[Path, str]:
+    """Where a render goes and in which format (write/targets.py has the rules).
 
-    ``output`` and ``format`` (the CLI's ``-o`` and ``-f``) win over the
-    config's ``render.output`` and ``render.format``; with neither, the output
-    is ``<config stem>`` plus the format's suffix in the working directory
-    (a GIF unless a format is named).
+    ``output`` and ``format`` are the CLI's ``-o`` (a path, or a folder to
+    hold ``<config stem><suffix>``) and ``-f``; ``output`` wins over the
+    config's ``render.output``, and ``format`` must agree with
+    ``render.format`` and the output's suffix. With neither output, it is
+    ``<config stem>`` plus the format's suffix in the working directory (a
+    GIF unless a format is named). ``several``: one of several configs in
+    one call, so ``output`` must be a folder. An output that is one of the
+    run's inputs (the config, its data file) is refused.
     """
-    from .write import resolve_format
+    from .write import resolve_target
 
-    format = format or cfg.render.format
-    path = output or cfg.render.output
-    if path is None:
-        path = Path(cfg.source.stem + SUFFIXES["gif" if format == "auto" else format])
-    return Path(path), resolve_format(Path(path), format)
+    return resolve_target(
+        source=cfg.source,
+        output=output,
+        output_key=cfg.render.output,
+        format_option=format,
+        format_key=cfg.render.format,
+        inputs=_inputs(cfg),
+        several=several,
+    )
+
+
+def _inputs(cfg: Config) -> dict[str, Path]:
+    """The files a run reads, by what they are: no output may replace them."""
+    inputs = {"the config": cfg.source}
+    if cfg.data is not None:
+        inputs["the data file"] = cfg.data
+    return inputs
 
 
 def render(
@@ -127,7 +145,7 @@ def render(
     from .write import write_animation
 
     check_points(cfg, X)
-    path, resolved_format = output_target(cfg, Path(output) if output is not None else None, format)
+    path, resolved_format = output_target(cfg, output, format)
     options = cfg.render
     truth = cfg.truth if options.truth else None
     return write_animation(
@@ -173,15 +191,24 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Animation:
     """A rendered animation held in memory that shows itself inline in Jupyter.
 
-    ``data`` holds the file's bytes in ``format`` ("gif", "webp" or "mp4").
+    ``data`` holds the file's bytes in ``format`` ("gif", "webp" or "mp4"),
+    ``n_frames`` frames of ``width`` x ``height`` pixels.
     """
 
     data: bytes
     format: str = "gif"
+    width: int = 0
+    height: int = 0
+    n_frames: int = 0
+
+    def __repr__(self) -> str:
+        # One line: a notebook shows it as the text/plain form beside the HTML,
+        # where a copy of the bytes would double the notebook's size.
+        return f"<Animation {self.format} {self.width}x{self.height}, {self.n_frames} frames, {len(self.data):,} bytes>"
 
     def _repr_html_(self) -> str:
         encoded = base64.b64encode(self.data).decode("ascii")
@@ -191,14 +218,15 @@ class Animation:
         return f'<img src="{source}" alt="EM iterations"/>'
 
     def save(self, path: str | Path) -> Path:
-        """Write the animation to ``path`` (parent folders are created) and return the path."""
+        """Write the animation to ``path`` atomically (parent folders are created) and return the path.
+
+        The path's suffix must name the animation's format (ConfigError otherwise).
+        """
+        from .write import resolve_format, write_file
+
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(self.data)
-        except OSError as error:
-            raise OutputError(f"cannot write {path}: {error.strerror or error}") from error
-        return path
+        resolve_format(path, self.format, source=path, path_field="path", format_field="format")
+        return write_file(path, self.data)
 
 
 def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
@@ -209,6 +237,8 @@ def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
     """
     import tempfile
 
+    from .drawing import count_frames
+
     if format not in INLINE_TYPES:
         raise ValueError(f"format: expected one of {', '.join(INLINE_TYPES)}, got {format!r}")
     if not isinstance(cfg, Config):
@@ -217,4 +247,5 @@ def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
     history = fit(X, cfg)
     with tempfile.TemporaryDirectory() as folder:
         path = render(X, history, cfg, Path(folder) / f"animation.{format}", format=format)
-        return Animation(path.read_bytes(), format)
+        n_frames = count_frames(history, cfg.render)
+        return Animation(path.read_bytes(), format, cfg.render.width, cfg.render.height, n_frames)

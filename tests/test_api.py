@@ -282,3 +282,22 @@ def test_schema_accepts_what_the_loader_accepts(schema, write_config, change):
     document = {**SEED, **GOOD_CHANGES[change]}
     assert schema_errors(document, schema) == []
     gmm_anim.load_config(write_config(yaml.safe_dump(document)))
+
+
+def test_an_animation_is_one_line_and_saves_only_under_its_own_suffix(small_config, tmp_path):
+    animation = gmm_anim.animate(gmm_anim.load_config(small_config, overrides=TINY))
+    assert repr(animation) == f"<Animation gif 96x80, 4 frames, {len(animation.data):,} bytes>"
+    for name in ("x.mp4", "x.webp", "frames", "x.png"):
+        with pytest.raises(gmm_anim.ConfigError, match=r"path|format"):
+            animation.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == [small_config]
+    assert animation.save(tmp_path / "x.GIF").read_bytes() == animation.data
+
+
+def test_render_refuses_a_format_its_path_does_not_name(small_config, tmp_path):
+    cfg = gmm_anim.load_config(small_config, overrides=TINY)
+    X, _ = gmm_anim.sample(cfg)
+    history = gmm_anim.fit(X, cfg)
+    with pytest.raises(gmm_anim.ConfigError, match="expected an output ending in .mp4 for -f mp4, got -o"):
+        gmm_anim.render(X, history, cfg, tmp_path / "x.gif", format="mp4")
+    assert list(tmp_path.iterdir()) == [small_config]

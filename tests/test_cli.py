@@ -56,7 +56,7 @@ def test_render_default_output_is_the_config_stem_in_the_working_directory(runne
 
 def test_render_several_configs_into_a_folder(runner, small_config, write_config, tmp_path):
     other = write_config(small_config.read_text(), "other.yaml")
-    result = runner.invoke(app, ["render", str(small_config), str(other), "-o", str(tmp_path / "gallery"), "-q"])
+    result = runner.invoke(app, ["render", str(small_config), str(other), "-o", f"{tmp_path / 'gallery'}/", "-q"])
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "gallery").iterdir()) == ["other.gif", "small.gif"]
 
@@ -301,7 +301,7 @@ def test_batch_refuses_two_configs_writing_one_file(runner, small_config, tmp_pa
     twin.parent.mkdir()
     twin.write_text(small_config.read_text())
     gallery = tmp_path / "gallery"
-    result = runner.invoke(app, ["render", str(small_config), str(twin), "-o", str(gallery), "-q"])
+    result = runner.invoke(app, ["render", str(small_config), str(twin), "-o", f"{gallery}/", "-q"])
     assert result.exit_code == 2
     assert error_lines(result) == [
         f"Error: {twin}: render.output: expected an output of its own, got {gallery / 'small.gif'}, "
@@ -313,7 +313,7 @@ def test_batch_with_overrides_and_a_format(runner, small_config, write_config, t
     other = write_config(small_config.read_text(), "other.yaml")
     gallery = tmp_path / "gallery"
     result = runner.invoke(
-        app, ["render", str(small_config), str(other), "-o", str(gallery), "-f", "webp", "--set", "iterations=1", "-q"]
+        app, ["render", str(small_config), str(other), "-o", f"{gallery}/", "-f", "webp", "--set", "iterations=1", "-q"]
     )
     assert result.exit_code == 0, result.stderr
     assert sorted(path.name for path in gallery.iterdir()) == ["other.webp", "small.webp"]

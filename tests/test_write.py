@@ -116,29 +116,37 @@ def test_frame_durations_edge_counts_and_invalid_input():
 
 
 @pytest.mark.parametrize(
-    ("name", "format", "expected"),
+    "name, format, expected",
     [
         ("a.gif", "auto", "gif"),
         ("a.GIF", "auto", "gif"),
         ("dir.v2/a.mp4", "auto", "mp4"),
         ("a.webp", "auto", "webp"),
-        ("a.png", "auto", "png"),
         ("frames", "auto", "png"),
-        ("a.gif", "mp4", "mp4"),
-        ("a.avi", "webp", "webp"),
+        ("frames", "png", "png"),
+        ("a.mp4", "mp4", "mp4"),
     ],
 )
 def test_resolve_format(name, format, expected):
     assert resolve_format(Path(name), format) == expected
 
 
-def test_resolve_format_rejects_unknown_suffix_and_format():
+@pytest.mark.parametrize(
+    "name, format, message",
+    [
+        ("out.avi", "auto", "out.avi: render.output: expected a name ending in .gif, .mp4, .webp, or no suffix"),
+        ("a.png", "auto", "a.png: render.output: expected a folder name, got 'a.png' (PNG output is a folder"),
+        ("a.png", "png", "a.png: render.output: expected a folder name"),
+        ("a.gif", "mp4", "a.gif: render.format: expected an output ending in .mp4 for render.format mp4, got"),
+        ("frames", "webp", "frames: render.format: expected an output ending in .webp"),
+        ("a.mp4", "png", "a.mp4: render.format: expected an output without a suffix (a folder of PNG frames)"),
+        ("a.gif", "avi", "a.gif: render.format: expected auto, gif, mp4, webp, png, got 'avi'"),
+    ],
+)
+def test_resolve_format_refuses_a_suffix_that_disagrees(name, format, message):
     with pytest.raises(ConfigError) as caught:
-        resolve_format(Path("out.avi"), "auto")
-    assert caught.value.field == "render.format"
-    assert str(caught.value).startswith("out.avi: render.format: expected an output name ending in .gif")
-    with pytest.raises(ConfigError, match="got 'avi'"):
-        resolve_format(Path("out.gif"), "avi")
+        resolve_format(Path(name), format)
+    assert str(caught.value).startswith(message)
 
 
 # --- GIF ---------------------------------------------------------------------
@@ -365,7 +373,7 @@ def test_png_folder_replaces_an_old_frame_folder_but_no_other_folder(tmp_path):
     assert listing(tmp_path) == ["frames"]
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("keep")
-    with pytest.raises(OutputError, match="holds more than frame_"):
+    with pytest.raises(ConfigError, match="render.output: expected a new or empty folder.*holds more than frame_"):
         write(make_frames(2), tmp_path / "notes")
     assert listing(tmp_path / "notes") == ["todo.txt"]
 
@@ -460,11 +468,17 @@ def test_unwritable_locations_are_output_errors(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(OutputError, match=r"file\.txt is a file, not a folder$"):
         write(make_frames(2), tmp_path / "file.txt" / "sub" / "out.gif")
+    assert listing(tmp_path) == ["file.txt"]
+
+
+def test_targets_that_must_not_be_replaced_are_refused_before_any_frame(tmp_path):
+    (tmp_path / "file").write_text("x")
     (tmp_path / "folder.gif").mkdir()
-    with pytest.raises(OutputError, match="it is a folder"):
+    with pytest.raises(ConfigError, match="expected a file name, got .*, an existing folder"):
         write(make_frames(2), tmp_path / "folder.gif")
-    with pytest.raises(OutputError, match="it is a file"):
-        write(make_frames(2), tmp_path / "file.txt", format="png")
-    with pytest.raises(OutputError, match="give a file or folder name"):
+    with pytest.raises(ConfigError, match="expected a folder for the PNG frames, got .*, an existing file"):
+        write(make_frames(2), tmp_path / "file", format="png")
+    with pytest.raises(ConfigError, match="expected a file or folder name"):
         write(make_frames(2), tmp_path / "folder.gif" / "..")
-    assert listing(tmp_path) == ["file.txt", "folder.gif"]
+    assert listing(tmp_path) == ["file", "folder.gif"]
+    assert (tmp_path / "file").read_text() == "x"

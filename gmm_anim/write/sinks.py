@@ -25,7 +25,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -39,44 +38,19 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError, OutputError
-from ..formats import FORMATS, SUFFIX_FORMATS
 from .gif import indexed_frames, write_gif
+from .targets import check_target, resolve_format
 
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["frame_durations_ms", "resolve_format", "write_animation"]
+__all__ = ["frame_durations_ms", "write_animation", "write_file"]
 
 # GIF stores durations in centiseconds in 16 bits.
 _GIF_MAX_DURATION_MS = 655_350
-_PNG_NAME = re.compile(r"frame_\d+\.png")
 
 
 # --- format and timing -----------------------------------------------------
-
-
-def resolve_format(path: Path, format: str) -> str:
-    """Return the output format, "gif", "mp4", "webp" or "png" (a folder of frames).
-
-    ``format="auto"`` takes it from the suffix of ``path``; no suffix means a
-    PNG folder. An explicit format wins over a mismatching suffix.
-    """
-    path = Path(path)
-    if format in FORMATS:
-        return format
-    if format != "auto":
-        raise ConfigError(path, "render.format", f"expected auto, {', '.join(FORMATS)}, got {format!r}")
-    suffix = path.suffix.lower()
-    if not suffix:
-        return "png"
-    if suffix not in SUFFIX_FORMATS:
-        raise ConfigError(
-            path,
-            "render.format",
-            f"expected an output name ending in {', '.join(SUFFIX_FORMATS)} or none "
-            f"(a PNG folder), got {suffix!r}; or set render.format explicitly",
-        )
-    return SUFFIX_FORMATS[suffix]
 
 
 def _round_to_10ms(milliseconds: float) -> int:
@@ -249,25 +223,6 @@ def _unwritable(path: Path, error: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {error.strerror or error}")
 
 
-def _is_frame_folder(path: Path) -> bool:
-    return all(_PNG_NAME.fullmatch(entry.name) and entry.is_file() for entry in path.iterdir())
-
-
-def _check_target(path: Path, format: str) -> None:
-    """Refuse, before any rendering, targets that must not be replaced."""
-    if path.name in ("", ".", ".."):
-        raise OutputError(f"cannot write {path}: give a file or folder name")
-    if format != "png":
-        if path.is_dir():
-            raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    elif path.exists() and not path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a file, not a folder of PNG frames")
-    elif path.is_dir() and not _is_frame_folder(path):
-        raise OutputError(
-            f"cannot write {path}: the folder holds more than frame_*.png files; choose a new or empty folder"
-        )
-
-
 @contextmanager
 def _atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``path``; it replaces ``path`` if the body succeeds."""
@@ -287,6 +242,22 @@ def _atomic_file(path: Path) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (parent folders created) and return the path.
+
+    Raises OutputError when the location cannot be written; ``path`` is then
+    left as it was.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _atomic_file(path) as temporary:
+            temporary.write_bytes(data)
+    except OSError as error:
+        raise _unwritable(path, error) from error
+    return path
 
 
 @contextmanager
@@ -380,7 +351,7 @@ def write_animation(
     if format == "gif" and max(durations) > _GIF_MAX_DURATION_MS:
         field = "render.hold" if durations[0] <= _GIF_MAX_DURATION_MS else "render.fps"
         raise ConfigError(path, field, f"a GIF frame lasts at most 655.35 s, got {max(durations) / 1000} s")
-    _check_target(path, format)
+    check_target(path, format)
     stream = _checked_frames(frames, n_frames, progress)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
