@@ -17,9 +17,13 @@ COVARIANCE_TYPES: tuple[str, ...] = get_args(CovarianceType)
 # A usable covariance has a correlation matrix whose smallest eigenvalue is
 # above _CONDITION_FLOOR (a hundred times float64 rounding noise, so Cholesky
 # is accurate), and variances above _VARIANCE_FLOOR times the data's (far below
-# what float64 coordinates can resolve, yet far from overflowing).
+# what float64 coordinates can resolve, yet far from overflowing). Loading
+# lifts a matrix to _MARGIN times the floors, so that a loaded matrix passes
+# the check when it is evaluated again (a History's snapshot, drawn frame by
+# frame, or a blend of two) and gets no second loading.
 _CONDITION_FLOOR = 1e-13
 _VARIANCE_FLOOR = 1e-24
+_MARGIN = 2.0
 
 
 def restrict(covariances: np.ndarray, weights: np.ndarray, covariance_type: str) -> np.ndarray:
@@ -39,29 +43,33 @@ def restrict(covariances: np.ndarray, weights: np.ndarray, covariance_type: str)
     return variances[:, :, None] * np.eye(variances.shape[1])
 
 
-def make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, float]:
-    """Add the smallest diagonal loading that makes each covariance (K, D, D) usable.
+def make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add a small diagonal loading to each covariance (K, D, D) that is not usable, to make it so.
 
     Usable: every variance at least _VARIANCE_FLOOR times the data's variance
     of that feature, and the correlation matrix's smallest eigenvalue at least
     _CONDITION_FLOOR (Cholesky is invariant to diagonal scaling, so this is
-    what decides whether it succeeds). Low variances are lifted to the floor,
-    then tau * diag(covariance) is added with the smallest tau that lifts the
-    correlation's eigenvalue. Returns the covariances and the largest amount
-    added to a diagonal entry (0.0 when none was needed).
+    what decides whether it succeeds). A matrix short of either floor gets its
+    low variances lifted to _MARGIN times the variance floor, then
+    tau * diag(covariance) added with the smallest tau that lifts the
+    correlation's eigenvalue to _MARGIN times its floor; a usable matrix is
+    returned unchanged. Returns the covariances and, per component (K,), the
+    largest amount added to a diagonal entry (zeros when none was needed).
     """
     eye = np.eye(covariances.shape[1])
     variances = np.diagonal(covariances, axis1=1, axis2=2)
-    lift = np.maximum(_VARIANCE_FLOOR * feature_var - variances, 0.0)
+    low = variances < _VARIANCE_FLOOR * feature_var
+    lift = np.where(low, _MARGIN * _VARIANCE_FLOOR * feature_var - variances, 0.0)
     variances = variances + lift
     scale = np.sqrt(variances)
     correlations = (covariances + lift[:, :, None] * eye) / (scale[:, :, None] * scale[:, None, :])
     smallest = np.linalg.eigvalsh(correlations)[:, 0]
     # Adding tau * diag turns the correlation's eigenvalue l into (l + tau) / (1 + tau).
-    tau = np.maximum(_CONDITION_FLOOR - smallest, 0.0) / (1.0 - _CONDITION_FLOOR)
+    target = _MARGIN * _CONDITION_FLOOR
+    tau = np.where(smallest < _CONDITION_FLOOR, (target - smallest) / (1.0 - target), 0.0)
     loading = lift + tau[:, None] * variances
     if not loading.any():
-        return covariances, 0.0
+        return covariances, np.zeros(len(covariances))
     covariances = covariances + loading[:, :, None] * eye
     for k in np.flatnonzero(loading.any(axis=1)):
         while True:  # rounding can leave the matrix a hair short of positive definite
@@ -71,7 +79,7 @@ def make_positive_definite(covariances: np.ndarray, feature_var: np.ndarray) -> 
             except np.linalg.LinAlgError:
                 covariances[k] += np.diag(loading[k] + _CONDITION_FLOOR * variances[k])
                 loading[k] = 2.0 * loading[k] + _CONDITION_FLOOR * variances[k]
-    return covariances, float(loading.max())
+    return covariances, loading.max(axis=1)
 
 
 def precision_cholesky(covariances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -65,7 +65,7 @@ class Params:
 
     weights (K,), means (K, D), covariances, prec_chol, precisions (K, D, D),
     log_norm (K,): log weight + log det(prec_chol) - D/2 log(2 pi),
-    loading: the largest diagonal loading added to make a covariance usable.
+    loading (K,): the largest diagonal loading added to make each covariance usable (0 when none).
     """
 
     weights: np.ndarray
@@ -74,7 +74,7 @@ class Params:
     prec_chol: np.ndarray
     precisions: np.ndarray
     log_norm: np.ndarray
-    loading: float
+    loading: np.ndarray
 
 
 def quadratic_features(n_samples: int, n_features: int) -> int:

@@ -12,6 +12,7 @@ Covariances are kept as full (K, D, D) matrices whatever the covariance type
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Literal, get_args
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..errors import GmmAnimWarning
 from ..history import History, Mixture
+from .collapse import fit_warning
 from .covariances import COVARIANCE_TYPES, restrict
 from .estep import (
     Params,
@@ -127,8 +129,10 @@ def run_em(
     (``converged`` is then True). ``init`` is "random" (the notebook's),
     "kmeans++" (seeded from ``rng``) or "explicit" (``initial``, full
     matrices reduced to ``covariance_type``). A covariance that is not
-    usefully positive definite gets the smallest diagonal loading that makes
-    it so, and one GmmAnimWarning says so.
+    usefully positive definite gets a small diagonal loading that makes it
+    so. One GmmAnimWarning per call, issued however many calls gave the same
+    one, names the first iteration and component that needed loading or
+    collapsed (gmm_anim.em.collapse) and what to change.
     """
     _check_arguments(n_components, covariance_type, init, reg_covar, tol, max_iter)
     data = prepare(X)
@@ -147,8 +151,7 @@ def run_em(
             break
         snapshots.append(updated)
         params = updated
-    _warn_if_loaded(snapshots, "increase em.reg_covar or reduce em.components")
-    return History(
+    history = History(
         weights=np.stack([p.weights for p in snapshots]),
         means=np.stack([p.means for p in snapshots]) + data.centre,
         covariances=np.stack([p.covariances for p in snapshots]),
@@ -156,19 +159,45 @@ def run_em(
         covariance_type=covariance_type,
         converged=converged,
     )
+    message = fit_warning(
+        history.weights,
+        history.covariances,
+        np.stack([p.loading for p in snapshots]),
+        n_samples=len(data.X),
+        reg_covar=reg_covar,
+        feature_var=data.feature_var,
+        covariance_type=covariance_type,
+        advice=_ADVICE[init],
+    )
+    if message is not None:
+        _warn_every_call(message)
+    return history
 
 
-def _warn_if_loaded(snapshots: list[Params], advice: str) -> None:
-    loaded = [i for i, params in enumerate(snapshots) if params.loading > 0]
-    if loaded:
-        largest = max(snapshots[i].loading for i in loaded)
-        warnings.warn(
-            f"a component covariance was not positive definite at iteration {loaded[0]} (collapsed "
-            f"component, collinear or duplicated points); added diagonal loading up to {largest:.3g} "
-            f"to keep the fit finite; {advice}",
-            GmmAnimWarning,
-            stacklevel=3,
-        )
+_ADVICE = {
+    "random": "reduce em.components, increase em.reg_covar, or try em.init: kmeans++",
+    "kmeans++": "reduce em.components, increase em.reg_covar, or try another em.init_seed",
+    "explicit": "reduce em.components, increase em.reg_covar, or start from another em.initial",
+}
+
+
+def _warn_every_call(message: str) -> None:
+    """Warn as ``warnings.warn(message, GmmAnimWarning, stacklevel=2)`` in run_em would, but on every call.
+
+    The default filter shows a warning once per message and place, so a
+    second fit that collapsed alike (another config, a --compare run) would
+    say nothing; without the registry that remembers it, each call shows its
+    own (filters such as "ignore", "once" or "error" still apply).
+    """
+    caller = sys._getframe(2)  # 0: here, 1: run_em, 2: who called run_em
+    warnings.warn_explicit(
+        message,
+        GmmAnimWarning,
+        caller.f_code.co_filename,
+        caller.f_lineno,
+        module=caller.f_globals.get("__name__", "<string>"),
+        registry=None,
+    )
 
 
 def _mixture_params(data: Points, mixture: Mixture) -> Params:
@@ -178,7 +207,14 @@ def _mixture_params(data: Points, mixture: Mixture) -> Params:
     weights = np.asarray(mixture.weights, dtype=np.float64)
     covariances = np.asarray(mixture.covariances, dtype=np.float64)
     params = make_params(weights, means - data.centre, covariances, data)
-    _warn_if_loaded([params], "give the mixture positive-definite covariances")
+    if params.loading.any():  # a History's snapshots and their blends pass as they are: no warning per frame
+        component = int(np.flatnonzero(params.loading)[0])
+        warnings.warn(
+            f"the covariance of component {component + 1} is not positive definite; added diagonal loading up "
+            f"to {params.loading.max():.3g} to evaluate the mixture; give it positive-definite covariances",
+            GmmAnimWarning,
+            stacklevel=3,
+        )
     return params
 
 
@@ -205,11 +241,14 @@ def responsibilities(X: np.ndarray, mixture: Mixture) -> np.ndarray:
 
     X : array of shape (n_samples, n_features); mixture with full covariances.
     Returns an array of shape (n_samples, n_components) whose rows sum to 1.
+    A covariance that is not usefully positive definite is evaluated with a
+    small diagonal loading, and a GmmAnimWarning says so; the snapshots of a
+    History from run_em, and blends of two, need none (run_em warned once).
     """
     return responsibilities_for(X)(mixture)
 
 
 def log_likelihood(X: np.ndarray, mixture: Mixture) -> float:
-    """Total log-likelihood of ``X`` (n_samples, n_features) under ``mixture``."""
+    """Total log-likelihood of ``X`` (n_samples, n_features) under ``mixture`` (loading as ``responsibilities``)."""
     data = prepare(X)
     return evaluate(data, _mixture_params(data, mixture))
