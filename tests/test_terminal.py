@@ -120,7 +120,6 @@ def test_the_bar_counts_frames_on_a_terminal(small):
     assert (small / "out.gif").read_bytes().startswith(b"GIF89a")
 
 
-@pytest.mark.xfail(strict=True, reason="gmm_anim/cli.py counts snapshots as iterations and leaves out the frames")
 def test_the_closing_line_counts_iterations_and_frames(small):
     result = run_piped(["render", "small.yaml", "-o", "out.gif"], small)
     assert result.stderr == "wrote out.gif (4 iterations, 5 frames)\n"  # SPEC section 4
