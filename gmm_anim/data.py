@@ -1,60 +1,60 @@
-"""Read the user's own points (the config's ``data`` key) from a .csv or .npy file.
+"""Read the user's own points (the config's ``data``) from a .csv, .tsv, .txt or .npy file.
 
-Every problem is ``ConfigError(source, "data", "expected ..., got ...")``,
-where ``source`` is the config file that names the data file. ``data_shape``
-sizes a file up without reading its points, for the resource limits.
+A text file is a table: one row per line, cells split by a delimiter
+(comma, semicolon, tab, or runs of whitespace; ``auto`` sniffs it from the
+first lines with ``csv.Sniffer``), ``"``-quoted cells, an optional header row
+whose names label the axes, blank lines and ``#`` comments skipped. Which
+columns are fitted (``columns``), what a missing cell does (``missing``) and
+z-scoring (``standardize``) are the config's ``data`` keys.
+
+Every problem is ``ConfigError(source, field, "expected ..., got ...")``,
+where ``source`` is the config file that names the data file and ``field``
+is ``data`` or one of its keys. Rows in messages are the file's lines
+(1-based, header and comments counted) and columns its cells (1-based), as an
+editor shows them. ``read_layout`` and ``data_shape`` size a file up from its
+first lines (or a .npy header) without reading its points.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 import os
 import tokenize
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, GmmAnimWarning
 
-__all__ = ["MAX_COORDINATE", "NPY_READ_ERRORS", "SUFFIXES", "data_shape", "load_points", "read_text"]
+__all__ = [
+    "MAX_COORDINATE", "NPY_READ_ERRORS", "SUFFIXES", "Delimiter", "Layout", "Missing", "column_indices", "data_shape",
+    "load_points", "read_layout", "read_text",
+]  # fmt: skip
 
-SUFFIXES = (".csv", ".npy")
+SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
+Delimiter = Literal["auto", ",", ";", "\t", "whitespace"]  # auto: sniffed from the first rows
+Missing = Literal["error", "drop"]  # what a cell that is no number does to its row
 # Points stay where EM's sums of squares over ten million points are finite in
 # float64 (EM itself overflows from about 1e155): coordinates up to 1e100.
 MAX_COORDINATE = 1e100
 # What reading a damaged .npy raises: numpy parses its header as Python source.
 NPY_READ_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError)
+# Cells that mean "no value" (compared in lower case), beside any other cell that is no number.
+MISSING_CELLS = frozenset({"", "na", "nan", "n/a", "null"})
+SNIFF_LINES = 20  # the delimiter and the header come from this many first rows with content
+_MAX_LINE_CHARS = 1 << 20  # a longer first line is left to the full reader
+_SNIFF_ROW_CHARS = 4096
 
 
-def load_points(path: Path, *, source: Path) -> np.ndarray:
-    """The points in ``path`` as a float64 array of shape (n_samples, n_features).
-
-    ``.npy``: a numeric array of shape (n, D) or (n,) (read as (n, 1)),
-    loaded without pickle. ``.csv``: one point per line, cells separated by
-    commas (when the first row has a comma) or else by whitespace; an
-    optional header row (a first row with no numeric cell); blank lines and
-    ``#`` comments are skipped. Rows in messages are the file's lines
-    (1-based, the header line counted), columns are 1-based cells. NaN and
-    inf are refused.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise _error(source, f"expected a .csv or .npy file, got {str(path)!r}")
-    if not path.exists():
-        raise _error(source, f"expected an existing file, got {str(path)!r} (no such file)")
-    if not path.is_file():
-        raise _error(source, f"expected a file, got {str(path)!r} (not a regular file)")
-    if path.suffix.lower() == ".npy":
-        return _load_npy(path, source)
-    return _load_csv(path, source)
-
-
-def _error(source: Path, message: str, path: Path | None = None) -> ConfigError:
-    return ConfigError(source, "data", message if path is None else f"{message} (in {path.name})")
+def _error(source: Path, message: str, path: Path | None = None, field: str = "data") -> ConfigError:
+    return ConfigError(source, field, message if path is None else f"{message} (in {path.name})")
 
 
 def _show(cell: str) -> str:
@@ -95,45 +95,446 @@ def read_text(
 
 
 # ---------------------------------------------------------------------------
+# Layout: delimiter, header and columns, from the first rows (or a .npy header)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a data file is laid out.
+
+    ``delimiter``: ``","``, ``";"``, ``"\\t"`` or ``"whitespace"`` (``""`` for
+    .npy); ``header_row``: the header's line number, 0 without a header;
+    ``names``: the header's cells (``""`` where a cell is empty), None
+    without a header; ``n_columns``: cells per row.
+    """
+
+    delimiter: str
+    header_row: int
+    names: tuple[str, ...] | None
+    n_columns: int
+
+    def column(self, index: int) -> str:
+        """Column ``index`` (0-based) as messages name it: ``column 3 (waiting)``."""
+        name = self.names[index] if self.names is not None else ""
+        return f"column {index + 1}" + (f" ({name})" if name else "")
+
+
+def read_layout(path: Path, delimiter: str = "auto") -> Layout | None:
+    """The layout of a data file from its first rows (a .npy file's from its header), without reading the rest.
+
+    None when the file cannot be read that far (missing, not UTF-8, binary,
+    no rows): ``load_points`` then says what is wrong with it.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".npy":
+        header = _npy_header(path)
+        if header is None:
+            return None
+        shape = header[0]
+        return Layout("", 0, None, math.prod(shape[1:]) if len(shape) == 2 else 1)
+    lines: list[str] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline=None) as stream:  # \r\n and \r read as \n
+            found = 0
+            while found < SNIFF_LINES:
+                line = stream.readline(_MAX_LINE_CHARS)
+                if not line:
+                    break
+                if "\0" in line or (len(line) == _MAX_LINE_CHARS and not line.endswith("\n")):
+                    return None
+                lines.append(line.rstrip("\n"))
+                found += bool(_strip_comment(line))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _layout(list(_rows_with_content(lines, limit=SNIFF_LINES)), delimiter)
+
+
+def _strip_comment(line: str) -> str:
+    """A line without its ``#`` comment (a ``#`` inside a quoted cell stays) and surrounding whitespace."""
+    if "#" in line:
+        quoted = False
+        for i, char in enumerate(line):
+            if char == '"':
+                quoted = not quoted
+            elif char == "#" and not quoted:
+                return line[:i].strip()
+    return line.strip()
+
+
+def _rows_with_content(lines: Iterable[str], limit: int | None = None) -> Iterator[tuple[int, str]]:
+    """(line number, content) of each line with content, comments dropped."""
+    found = 0
+    for number, line in enumerate(lines, start=1):
+        content = _strip_comment(line)
+        if content:
+            yield number, content
+            found += 1
+            if found == limit:
+                return
+
+
+def _sniff(contents: list[str]) -> str:
+    """The delimiter of these rows: csv.Sniffer's choice of comma, semicolon and tab, else whitespace.
+
+    When the rows disagree (the sniffer wants every row alike), the first of
+    comma, semicolon and tab outside quotes in the first row decides.
+    """
+    sample = "\n".join(content[:_SNIFF_ROW_CHARS] for content in contents)  # its regular expressions stay quick
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        unquoted = contents[0].split('"')[::2]
+        return next((mark for mark in ",;\t" if any(mark in part for part in unquoted)), "whitespace")
+
+
+def _split(contents: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """The cells of each row (rows stripped), unquoted, without leading spaces; trailing ones stay (float() drops them).
+
+    One csv reader reads every row: a reader per row costs more than the
+    rest. Whitespace is read as single spaces (tabs made spaces) with the
+    spaces after each skipped.
+    """
+    if delimiter == "whitespace":
+        return csv.reader((content.replace("\t", " ") for content in contents), delimiter=" ", skipinitialspace=True)
+    return csv.reader(contents, delimiter=delimiter, skipinitialspace=True)
+
+
+def _cells(content: str, delimiter: str) -> list[str]:
+    """The cells of one row, unquoted and stripped."""
+    return [cell.strip() for cell in next(_split([content], delimiter))]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        return not math.isnan(float(cell))
+    except ValueError:
+        return False
+
+
+def _layout(rows: list[tuple[int, str]], delimiter: str) -> Layout | None:
+    """The layout from the first rows with content; None when there are none.
+
+    The first row is a header when no cell of it is a number and some cell
+    is text. A header one cell shorter than the row below it (R's
+    ``write.table``) has an unnamed first column, the row names.
+    """
+    if not rows:
+        return None
+    if delimiter == "auto":
+        delimiter = _sniff([content for _, content in rows])
+    try:
+        first = _cells(rows[0][1], delimiter)
+        second = _cells(rows[1][1], delimiter) if len(rows) > 1 else []
+    except csv.Error:
+        return None
+    missing = [cell.lower() in MISSING_CELLS for cell in first]
+    if any(_is_number(cell) for cell in first) or all(missing):
+        return Layout(delimiter, 0, None, len(first))
+    names = ("", *first) if len(second) == len(first) + 1 else tuple(first)
+    return Layout(delimiter, rows[0][0], names, len(names))
+
+
+def column_indices(layout: Layout, columns: Sequence[int | str] | None, *, file: str) -> tuple[int, ...]:
+    """The 0-based indices of ``columns`` (header names or indices); every column when None.
+
+    A name the header lacks, an index past the last column or a column
+    chosen twice raises ``ValueError`` with the message for data.columns;
+    ``file`` names the data file in it.
+    """
+    if columns is None:
+        return tuple(range(layout.n_columns))
+    if not columns:
+        raise ValueError("expected at least one column, got none")
+    names = layout.names
+    indices: list[int] = []
+    for entry in columns:
+        if isinstance(entry, str):
+            if names is None:
+                raise ValueError(f"expected column indices from 0 ({file} has no header row), got the name {entry!r}")
+            if entry not in names:
+                close = difflib.get_close_matches(entry, [name for name in names if name], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                listed = ", ".join(repr(name) for name in names if name)
+                raise ValueError(f"expected a column of {file}'s header ({listed}), got {entry!r}{hint}")
+            if names.count(entry) > 1:
+                where = " and ".join(str(i + 1) for i, name in enumerate(names) if name == entry)
+                raise ValueError(f"expected a name the header holds once, got {entry!r} (columns {where}); use indices")
+            index = names.index(entry)
+        else:
+            if not 0 <= entry < layout.n_columns:
+                expected = f"column indices from 0 to {layout.n_columns - 1} ({file} has {layout.n_columns} columns)"
+                raise ValueError(f"expected {expected}, got {entry}")
+            index = entry
+        if index in indices:
+            raise ValueError(f"expected each column once, got {layout.column(index)} twice")
+        indices.append(index)
+    return tuple(indices)
+
+
+def data_shape(path: Path | os.PathLike[str], delimiter: str = "auto") -> tuple[int, int] | None:
+    """(n_samples, n_features) of a data file without reading its points; None when it cannot be sized.
+
+    .npy: exact, from its header. Text: n is its number of lines (an upper
+    bound on the rows), D the columns of its layout.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".npy":
+        header = _npy_header(path)
+        if header is None:
+            return None
+        shape = header[0]
+        return (shape[0] if shape else 1), math.prod(shape[1:])
+    try:
+        with path.open("rb") as stream:
+            n_lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(2**20), b""))
+    except OSError:
+        return None
+    layout = read_layout(path, delimiter)
+    return n_lines + 1, layout.n_columns if layout is not None else 1
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+
+def load_points(
+    path: Path,
+    *,
+    source: Path,
+    columns: Sequence[int | str] | None = None,
+    delimiter: Delimiter = "auto",
+    standardize: bool = False,
+    missing: Missing = "error",
+) -> np.ndarray:
+    """The points in ``path`` as a float64 array of shape (n_samples, n_features).
+
+    ``.npy``: a numeric array of shape (n, D) or (n,) (read as (n, 1)),
+    loaded without pickle. ``.csv``, ``.tsv``, ``.txt``: a table (see the
+    module's docstring). ``columns`` picks the columns fitted, in order (header
+    names or 0-based indices); ``missing="drop"`` drops the rows with an
+    empty, NA, NaN or non-numeric cell in them (one GmmAnimWarning says how
+    many) where ``"error"`` refuses the first; ``standardize`` z-scores each
+    column (population standard deviation). inf and coordinates past
+    MAX_COORDINATE are always refused.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise _error(source, f"expected a {', '.join(SUFFIXES[:-1])} or .npy file, got {str(path)!r}")
+    if not path.exists():
+        raise _error(source, f"expected an existing file, got {str(path)!r} (no such file)")
+    if not path.is_file():
+        raise _error(source, f"expected a file, got {str(path)!r} (not a regular file)")
+    table = _Table(path, source, delimiter, columns, missing)
+    points = table.read_npy() if path.suffix.lower() == ".npy" else table.read_text()
+    return _standardized(points, table) if standardize else points
+
+
+class _Table:
+    """One reading of a data file: what it needs to read the points and to word errors."""
+
+    def __init__(
+        self, path: Path, source: Path, delimiter: str, columns: Sequence[int | str] | None, missing: str
+    ) -> None:
+        self.path, self.source, self.delimiter, self.columns, self.missing = path, source, delimiter, columns, missing
+        self.layout = Layout(delimiter, 0, None, 0)
+        self.indices: tuple[int, ...] = ()
+
+    def error(self, message: str, field: str = "data") -> ConfigError:
+        return _error(self.source, message, self.path, field)
+
+    def select(self, layout: Layout) -> None:
+        self.layout = layout
+        try:
+            self.indices = column_indices(layout, self.columns, file=self.path.name)
+        except ValueError as error:
+            raise ConfigError(self.source, "data.columns", str(error)) from None
+
+    # -- .npy ------------------------------------------------------------------
+
+    def read_npy(self) -> np.ndarray:
+        array = _load_npy(self.path, self.error)
+        self.select(Layout("", 0, None, array.shape[1]))
+        points = np.asarray(array[:, list(self.indices)], dtype=np.float64)
+        absent = np.isnan(points)
+        if self.missing == "drop" and absent.any():
+            points = self.drop(points, np.asarray(absent.any(axis=1)), np.arange(1, len(points) + 1))
+        bad = np.argwhere(~np.isfinite(points))
+        if len(bad):
+            row, column = bad[0]
+            where = f"row {row + 1}, column {self.indices[column] + 1}"
+            raise self.error(f"expected finite numbers, got {points[row, column]} at {where}")
+        bad = np.argwhere(np.abs(points) > MAX_COORDINATE)
+        if len(bad):
+            row, column = bad[0]
+            expected = f"numbers of magnitude at most {MAX_COORDINATE:g}"
+            where = f"row {row + 1}, column {self.indices[column] + 1}"
+            raise self.error(f"expected {expected}, got {points[row, column]:g} at {where}")
+        return np.ascontiguousarray(points)
+
+    def drop(self, points: np.ndarray, absent: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """``points`` without the rows marked ``absent``; one warning says how many went, and the first few.
+
+        ``rows`` holds each point's row number in the file.
+        """
+        dropped = np.flatnonzero(absent)
+        if len(dropped) == len(points):
+            raise self.error(f"expected rows with a number in every fitted column, got none of {len(points)}")
+        shown = ", ".join(str(rows[i]) for i in dropped[:5]) + (", ..." if len(dropped) > 5 else "")
+        rows_word = "row" if len(dropped) == 1 else "rows"
+        message = (
+            f"{self.source}: data: dropped {len(dropped)} of {len(points)} rows of {self.path.name} "
+            f"with an empty, NA, NaN or non-numeric cell (data.missing: drop): {rows_word} {shown}"
+        )
+        warnings.warn(message, GmmAnimWarning, stacklevel=2)
+        return points[~absent]
+
+    # -- text ------------------------------------------------------------------
+
+    def read_text(self) -> np.ndarray:
+        text = read_text(self.path, self.error).replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        layout = _layout(list(_rows_with_content(lines, limit=SNIFF_LINES)), self.delimiter)
+        if layout is None:
+            raise self.error("expected rows of numbers, got none")
+        self.select(layout)
+        points = self.read_fast(text)
+        return points if points is not None else self.read_rows(lines)
+
+    def read_fast(self, text: str) -> np.ndarray | None:
+        """numpy's reader for a table of numbers alone; None when it is more (the row reader says what)."""
+        delimiter = None if self.layout.delimiter == "whitespace" else self.layout.delimiter
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a header without rows: the row reader says so
+                points = np.loadtxt(
+                    io.StringIO(text),
+                    dtype=np.float64,
+                    delimiter=delimiter,
+                    comments="#",
+                    skiprows=self.layout.header_row,
+                    ndmin=2,
+                    quotechar=None if delimiter is None else '"',
+                )
+        except ValueError:
+            return None
+        if points.shape[1:] != (self.layout.n_columns,) or not len(points):
+            return None
+        if self.indices != tuple(range(self.layout.n_columns)):
+            points = points[:, list(self.indices)]
+        in_range = bool(np.all(np.abs(points) <= MAX_COORDINATE))  # False for NaN
+        return np.ascontiguousarray(points) if in_range else None
+
+    def read_rows(self, lines: list[str]) -> np.ndarray:
+        """Row by row: every cell checked, each problem named by its row and column."""
+        layout = self.layout
+        found = [(number, content) for number, content in _rows_with_content(lines) if number > layout.header_row]
+        if not found:
+            after = f" after the header (row {layout.header_row})" if layout.header_row else ""
+            raise self.error(f"expected rows of numbers{after}, got none")
+        numbers, contents = map(list, zip(*found))
+        try:
+            rows = list(_split(contents, layout.delimiter))
+        except csv.Error as error:
+            message = f"expected a row of cells the CSV reader accepts, got {error}"
+            raise self.error(message) from None
+        widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        ragged = np.flatnonzero(widths != layout.n_columns)
+        if len(ragged):
+            expected = f"{layout.n_columns} columns (as on row {layout.header_row or numbers[0]})"
+            raise self.error(f"expected {expected}, got {widths[ragged[0]]} on row {numbers[ragged[0]]}")
+        cells = list(zip(*rows))  # the columns
+        points = np.column_stack([self.column_values(cells[j], k, numbers) for k, j in enumerate(self.indices)])
+        absent = np.isnan(points)
+        bad = ~absent & ~(np.abs(points) <= MAX_COORDINATE)
+        refused = bad if self.missing == "drop" else bad | absent
+        if refused.any():
+            row, k = np.argwhere(refused)[0]
+            where = f"row {numbers[row]}, {layout.column(self.indices[k])}"
+            raise self.cell_error(cells[self.indices[k]][row].strip(), where)
+        if absent.any():
+            return self.drop(points, np.asarray(absent.any(axis=1)), numbers)
+        return points
+
+    def column_values(self, column: Sequence[str], k: int, numbers: list[int]) -> np.ndarray:
+        """One fitted column's values, NaN where a cell is missing or text; a column of text alone is refused."""
+        try:
+            values = np.array(column, dtype=np.float64)
+        except ValueError:
+            values = np.array([_number(cell) for cell in column])
+        absent = np.isnan(values)
+        if absent.all():
+            text = next((i for i, cell in enumerate(column) if cell.strip().lower() not in MISSING_CELLS), None)
+            if text is not None:
+                example = f"{_show(column[text].strip())} on row {numbers[text]}"
+                named = self.columns is not None
+                advice = "leave it out of data.columns" if named else "choose the numeric columns with data.columns"
+                got = f"text in {self.layout.column(self.indices[k])}: {example} (in {self.path.name})"
+                raise ConfigError(
+                    self.source, "data.columns" if named else "data", f"expected numbers, got {got}; {advice}"
+                )
+        return values
+
+    def cell_error(self, cell: str, where: str) -> ConfigError:
+        """The error for a refused cell: missing or text, not finite, or too large."""
+        value = _number(cell)
+        if math.isnan(value):
+            got = _show(cell) if cell else "an empty cell"
+            advice = "fix it, or drop such rows with data.missing: drop"
+            return ConfigError(
+                self.source, "data", f"expected a number at {where}, got {got} (in {self.path.name}); {advice}"
+            )
+        if math.isinf(value):
+            return self.error(f"expected a finite number at {where}, got {_show(cell)}")
+        return self.error(f"expected a number of magnitude at most {MAX_COORDINATE:g} at {where}, got {_show(cell)}")
+
+
+def _number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
+
+
+def _standardized(points: np.ndarray, table: _Table) -> np.ndarray:
+    """Each column z-scored: mean 0, population standard deviation (ddof=0) 1."""
+    constant = np.flatnonzero(np.ptp(points, axis=0) == 0)
+    if len(constant):
+        k = int(constant[0])
+        got = f"{table.layout.column(table.indices[k])} with every value {points[0, k]:g} (in {table.path.name})"
+        advice = "leave it out of data.columns or set data.standardize: false"
+        raise ConfigError(table.source, "data.standardize", f"expected columns that vary, got {got}; {advice}")
+    return np.ascontiguousarray((points - points.mean(axis=0)) / points.std(axis=0))
+
+
+# ---------------------------------------------------------------------------
 # .npy
 
 
-def _load_npy(path: Path, source: Path) -> np.ndarray:
+def _load_npy(path: Path, error: Callable[[str], ConfigError]) -> np.ndarray:
+    """A .npy file's array, of shape (n, D) with n, D >= 1 and a numeric dtype, without pickle."""
     short = _cut_short(path)
     if short is not None:
-        raise _error(source, short, path)
+        raise error(short)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a header written by Python 2: read all the same
             array = np.load(path, allow_pickle=False)
-    except NPY_READ_ERRORS as error:
-        if isinstance(error, ValueError) and "allow_pickle" in str(error):
+    except NPY_READ_ERRORS as failure:
+        if isinstance(failure, ValueError) and "allow_pickle" in str(failure):
             message = "expected a numeric .npy array, got a file numpy could only read with pickle (refused)"
-            raise _error(source, message, path) from None
-        detail = " ".join(str(error).split()) or type(error).__name__
-        raise _error(source, f"expected a .npy array, got an unreadable file ({detail})", path) from None
+            raise error(message) from None
+        detail = " ".join(str(failure).split()) or type(failure).__name__
+        raise error(f"expected a .npy array, got an unreadable file ({detail})") from None
     if not isinstance(array, np.ndarray):  # an .npz archive renamed to .npy
         array.close()
-        raise _error(source, "expected a single .npy array, got an .npz archive", path)
+        raise error("expected a single .npy array, got an .npz archive")
     if array.dtype.kind not in "iuf":
-        raise _error(source, f"expected an array of numbers, got dtype {array.dtype}", path)
+        raise error(f"expected an array of numbers, got dtype {array.dtype}")
     if array.ndim not in (1, 2):
-        raise _error(source, f"expected an array of shape (n, D) or (n,), got shape {array.shape}", path)
+        raise error(f"expected an array of shape (n, D) or (n,), got shape {array.shape}")
     if array.size == 0:
-        raise _error(source, f"expected at least one point of at least one coordinate, got shape {array.shape}", path)
-    points = np.asarray(array, dtype=np.float64).reshape(len(array), -1)
-    bad = np.argwhere(~np.isfinite(points))
-    if len(bad):
-        row, column = bad[0]
-        value = points[row, column]
-        raise _error(source, f"expected finite numbers, got {value} at row {row + 1}, column {column + 1}", path)
-    bad = np.argwhere(np.abs(points) > MAX_COORDINATE)
-    if len(bad):
-        row, column = bad[0]
-        expected = f"numbers of magnitude at most {MAX_COORDINATE:g}"
-        where = f"row {row + 1}, column {column + 1}"
-        raise _error(source, f"expected {expected}, got {points[row, column]:g} at {where}", path)
-    return np.ascontiguousarray(points)
+        raise error(f"expected at least one point of at least one coordinate, got shape {array.shape}")
+    return array.reshape(len(array), -1)
 
 
 def _cut_short(path: Path) -> str | None:
@@ -166,130 +567,3 @@ def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int] | None:
     except NPY_READ_ERRORS:
         return None
     return tuple(int(size) for size in shape), dtype, stored
-
-
-def data_shape(path: Path) -> tuple[int, int] | None:
-    """(n_samples, n_features) of a data file without reading its points; None when it cannot be sized.
-
-    .npy: exact, from its header. CSV: n is its number of lines (an upper
-    bound on the rows), D the cells of its first row with content.
-    """
-    if path.suffix.lower() == ".npy":
-        header = _npy_header(path)
-        if header is None:
-            return None
-        shape = header[0]
-        return (shape[0] if shape else 1), math.prod(shape[1:])
-    try:
-        with path.open("rb") as stream:
-            first = next((line for line in stream if _content(line.decode("utf-8-sig", "replace"))), b"")
-            stream.seek(0)
-            n_lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(2**20), b""))
-    except OSError:
-        return None
-    layout = _layout([first.decode("utf-8-sig", "replace")])
-    return n_lines + 1, layout[2] if layout is not None else 1
-
-
-# ---------------------------------------------------------------------------
-# .csv: numpy reads well-formed files fast; the line-by-line reader is the
-# reference for what a file means and says exactly where a bad one is wrong.
-
-
-def _load_csv(path: Path, source: Path) -> np.ndarray:
-    text = read_text(path, lambda message: _error(source, message, path))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    layout = _layout(lines)
-    if layout is not None:
-        comma, header_row, n_columns = layout
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # a header without rows: the line reader says so
-                points = np.loadtxt(
-                    io.StringIO(text),
-                    dtype=np.float64,
-                    delimiter="," if comma else None,
-                    comments="#",
-                    skiprows=header_row,
-                    ndmin=2,
-                    quotechar='"' if comma else None,
-                )
-        except ValueError:
-            pass  # the line reader says where
-        else:
-            in_range = bool(np.all(np.abs(points) <= MAX_COORDINATE))  # False for NaN
-            if in_range and points.shape[1:] == (n_columns,) and len(points):
-                return points
-    return _parse_csv(lines, path, source)
-
-
-def _content(line: str) -> str:
-    """A line without its comment and surrounding whitespace."""
-    return line.split("#", 1)[0].strip()
-
-
-def _cells(content: str, comma: bool) -> list[str]:
-    if not comma:
-        return content.split()
-    return [cell.strip() for cell in next(csv.reader([content], skipinitialspace=True))]
-
-
-def _number(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
-
-
-def _layout(lines: list[str]) -> tuple[bool, int, int] | None:
-    """(comma separated?, rows before the data, columns) from the first row with content."""
-    for number, line in enumerate(lines, start=1):
-        content = _content(line)
-        if content:
-            comma = "," in content
-            cells = _cells(content, comma)
-            is_header = all(_number(cell) is None for cell in cells)
-            return comma, number if is_header else number - 1, len(cells)
-    return None
-
-
-def _parse_csv(lines: list[str], path: Path, source: Path) -> np.ndarray:
-    rows: list[list[float]] = []
-    comma: bool | None = None
-    first_row = header_row = 0
-    n_columns = 0
-    for number, line in enumerate(lines, start=1):
-        content = _content(line)
-        if not content:
-            continue
-        if comma is None:
-            comma = "," in content
-        cells = _cells(content, comma)
-        values = [_number(cell) for cell in cells]
-        if not first_row:
-            first_row, n_columns = number, len(cells)
-            if all(value is None for value in values):
-                header_row = number
-                continue
-        if len(cells) != n_columns:
-            raise _error(
-                source, f"expected {n_columns} columns (as on row {first_row}), got {len(cells)} on row {number}", path
-            )
-        row: list[float] = []
-        for column, (cell, value) in enumerate(zip(cells, values), start=1):
-            if value is None:
-                got = _show(cell) if cell else "an empty cell"
-                raise _error(source, f"expected a number at row {number}, column {column}, got {got}", path)
-            where = f"row {number}, column {column}"
-            if not math.isfinite(value):
-                raise _error(source, f"expected a finite number at {where}, got {_show(cell)}", path)
-            if abs(value) > MAX_COORDINATE:
-                expected = f"a number of magnitude at most {MAX_COORDINATE:g}"
-                raise _error(source, f"expected {expected} at {where}, got {_show(cell)}", path)
-            row.append(value)
-        rows.append(row)
-    if not rows:
-        after = f" after the header (row {header_row})" if header_row else ""
-        raise _error(source, f"expected rows of numbers{after}, got none", path)
-    return np.array(rows, dtype=np.float64)

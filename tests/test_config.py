@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from conftest import SEED_CONFIG
 from pydantic import ValidationError
 
 from gmm_anim.config.models import load_config, parse_value
-from gmm_anim.errors import ConfigError
+from gmm_anim.errors import ConfigError, GmmAnimWarning
 
 TRUTH = """\
 weights: [0.5, 0.5]
@@ -131,7 +132,8 @@ def test_data_is_resolved_against_the_config_folder(tmp_path):
     path = folder / "c.yaml"
     path.write_text("data: ../points.csv\nem: {components: 2}\n")
     cfg = load_config(path)
-    assert cfg.data == (tmp_path / "points.csv").resolve() and cfg.data.is_absolute()
+    assert cfg.data is not None and cfg.data.path == (tmp_path / "points.csv").resolve()
+    assert Path(cfg.data) == cfg.data.path and cfg.data.path.is_absolute()  # a data source is path-like
     assert cfg.truth is None and cfg.n_components == 2
 
 
@@ -395,7 +397,18 @@ def test_tags_and_keys(write_config, text, field, message):
             "render.format",
             "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', got the string 'GIF'",
         ),
-        ("data: 5\nem: {components: 2}\n", "data", "expected a path, got 5"),
+        (
+            "data: 5\nem: {components: 2}\n",
+            "data",
+            "expected a path or a mapping of data keys (path, columns, delimiter, standardize, missing), got 5",
+        ),
+        ("data: ''\nem: {components: 2}\n", "data", "expected a path, got the string ''"),
+        ("data: {path: 5}\nem: {components: 2}\n", "data.path", "expected a path, got 5"),
+        (
+            "render: {labels: []}\n",
+            "render.labels",
+            "expected [x] or [x, y]: a label per feature shown, got a list of 0 items",
+        ),
     ],
 )
 def test_types_and_ranges(write_config, text, field, message):
@@ -564,7 +577,11 @@ def test_override_data_is_relative_to_the_working_directory(write_config, tmp_pa
     (elsewhere / "mine.csv").write_text("1\n2\n")
     monkeypatch.chdir(elsewhere)
     cfg = load_config(write_config("em: {components: 2}\n"), {"data": "mine.csv"})
-    assert cfg.data == (elsewhere / "mine.csv").resolve()
+    assert cfg.data is not None and cfg.data.path == (elsewhere / "mine.csv").resolve()
+    cfg = load_config(write_config("em: {components: 2}\n"), {"data.path": "mine.csv", "data.columns": [0]})
+    assert cfg.data is not None and cfg.data.path == (elsewhere / "mine.csv").resolve()
+    cfg = load_config(write_config("em: {components: 2}\n"), {"data": {"path": "mine.csv", "standardize": True}})
+    assert cfg.data is not None and cfg.data.path == (elsewhere / "mine.csv").resolve() and cfg.standardized
 
 
 def test_parse_value_reads_yaml_like_the_config():
@@ -595,3 +612,182 @@ def test_parse_value_errors_stay_one_line_whatever_the_key():
     with pytest.raises(ConfigError) as caught:
         parse_value("[1", source="--set", field="render.\nfps")
     assert caught.value.field == "render.\\nfps" and "\n" not in str(caught.value)
+
+
+# ---------------------------------------------------------------------------
+# data as a mapping: the header is read while validating; render.labels; keys unused with data
+
+HEADER_CSV = "rownames,eruptions,waiting\n1,3.6,79\n2,1.8,54\n3,3.333,74\n"
+
+
+@pytest.fixture
+def faithful_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "faithful.csv"
+    path.write_text(HEADER_CSV)
+    return path
+
+
+def test_data_path_and_mapping_mean_the_same(write_config, faithful_csv):
+    plain = load_config(write_config("data: faithful.csv\nem: {components: 2}\n"))
+    mapping = load_config(write_config("data: {path: faithful.csv}\nem: {components: 2}\n"))
+    assert plain.data == mapping.data and plain.data is not None
+    assert (plain.data.columns, plain.data.delimiter, plain.data.standardize, plain.data.missing) == (
+        None,
+        "auto",
+        False,
+        "error",
+    )
+    assert plain.feature_names == ("rownames", "eruptions", "waiting") and not plain.standardized
+
+
+def test_columns_name_the_features(write_config, faithful_csv):
+    text = "data: {path: faithful.csv, columns: [waiting, 1], standardize: true}\nem: {components: 2}\n"
+    cfg = load_config(write_config(text))
+    assert cfg.data is not None and cfg.data.columns == ("waiting", 1) and cfg.data.n_features == 2
+    assert cfg.feature_names == ("waiting", "eruptions") and cfg.standardized
+    assert cfg.axis_names(2) == ("waiting (z)", "eruptions (z)")
+    assert cfg.axis_names(3) == ("feature 0 (z)", "feature 1 (z)", "feature 2 (z)")  # names that do not fit
+
+
+def test_points_without_names(write_config, tmp_path):
+    (tmp_path / "plain.csv").write_text("1,2\n3,4\n")
+    np.save(tmp_path / "p.npy", np.zeros((4, 3)))
+    for name in ("plain.csv", "p.npy"):
+        cfg = load_config(write_config(f"data: {name}\nem: {{components: 2}}\n"))
+        assert cfg.feature_names is None and cfg.axis_names(2) is None
+    cfg = load_config(write_config("data: {path: p.npy, standardize: true}\nem: {components: 2}\n"))
+    assert cfg.axis_names(3) == ("feature 0 (z)", "feature 1 (z)", "feature 2 (z)")
+    assert load_config(SEED_CONFIG).feature_names is None and not load_config(SEED_CONFIG).standardized
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            "{path: faithful.csv, columns: [eruption]}",
+            "data.columns",
+            "expected a column of faithful.csv's header ('rownames', 'eruptions', 'waiting'), got 'eruption'; "
+            "did you mean 'eruptions'?",
+        ),
+        (
+            "{path: faithful.csv, columns: [3]}",
+            "data.columns",
+            "expected column indices from 0 to 2 (faithful.csv has 3 columns), got 3",
+        ),
+        (
+            "{path: faithful.csv, columns: x}",
+            "data.columns",
+            "expected a non-empty list of columns (header names or 0-based indices), got the string 'x'",
+        ),
+        (
+            "{path: faithful.csv, columns: [true]}",
+            "data.columns[0]",
+            "expected a column: a header name or an index >= 0, got true (a boolean)",
+        ),
+        (
+            "{path: faithful.csv, columns: [1.5]}",
+            "data.columns[0]",
+            "expected a column: a header name or an index >= 0, got 1.5",
+        ),
+        ("{path: faithful.csv, colums: [1]}", "data.colums", "unknown key; did you mean 'data.columns'?"),
+        (
+            "{path: faithful.csv, sep: ','}",
+            "data.sep",
+            "unknown key; expected one of path, columns, delimiter, standardize, missing",
+        ),
+        (
+            "{path: faithful.csv, delimiter: tab}",
+            "data.delimiter",
+            "expected one of 'auto', ',', ';', '\\t', 'whitespace', got the string 'tab'",
+        ),
+        (
+            "{path: faithful.csv, missing: skip}",
+            "data.missing",
+            "expected one of 'error', 'drop', got the string 'skip'",
+        ),
+        ("{path: faithful.csv, standardize: 1}", "data.standardize", "expected true or false, got 1"),
+        ("{columns: [1]}", "data.path", "expected a value (required), got nothing"),
+        (
+            "[faithful.csv]",
+            "data",
+            "expected a path or a mapping of data keys (path, columns, delimiter, standardize, "
+            "missing), got a list of 1 item",
+        ),
+    ],
+    ids=[
+        "close-name",
+        "index-past-the-end",
+        "columns-not-a-list",
+        "column-boolean",
+        "column-float",
+        "typo",
+        "unknown-key",
+        "delimiter-word",
+        "missing-choice",
+        "standardize-number",
+        "no-path",
+        "a-list",
+    ],
+)
+def test_data_mapping_errors(write_config, faithful_csv, data, field, message):
+    expect(write_config, f"data: {data}\nem: {{components: 2}}\n", field, message)
+
+
+def test_column_names_are_checked_through_overrides(write_config, faithful_csv):
+    path = write_config("data: faithful.csv\nem: {components: 2}\n")
+    cfg = load_config(path, {"data.columns": [1, "waiting"]})
+    assert cfg.data is not None and cfg.data.path == faithful_csv.resolve()  # the file's path, from the file
+    assert cfg.feature_names == ("eruptions", "waiting")
+    error = load_error(write_config, "data: faithful.csv\nem: {components: 2}\n", **{"data.columns": ["nope"]})
+    assert error.field == "data.columns" and error.message.startswith("expected a column of faithful.csv's header")
+
+
+def test_labels_one_per_feature_shown(write_config, faithful_csv):
+    assert load_config(write_config(TRUTH + "render: {labels: ['$x_1$', y]}\n")).render.labels == ("$x_1$", "y")
+    expect(
+        write_config,
+        TRUTH + "render: {labels: [x]}\n",
+        "render.labels",
+        "expected two labels, [x, y] (one per feature shown; the means have 2 coordinates), got 1",
+    )
+    expect(
+        write_config,
+        "data: {path: faithful.csv, columns: [waiting]}\nem: {components: 2}\nrender: {labels: [a, b]}\n",
+        "render.labels",
+        "expected one label, [x] (one per feature shown; data has 1 column to fit), got 2",
+    )
+    one = "weights: [1.0]\nmeans: [[0]]\ncovariances: [1.0]\nrender: {labels: [minutes]}\n"
+    assert load_config(write_config(one)).render.labels == ("minutes",)
+
+
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("samples: 300\njitter: 0.1\nseed: 2\n", "samples, jitter are unused with data; delete them"),
+        (
+            "samples: 300\nseed: 2\nem: {components: 2, init_seed: 5}\n",
+            "samples, seed are unused with data; delete them",
+        ),
+        ("jitter: 0.0\n", "jitter is unused with data; delete it"),
+        ("seed: 2\n", None),  # it seeds the initialisation (em.init_seed = seed + 1)
+        ("", None),
+    ],
+    ids=["samples-jitter", "seed-with-init-seed", "jitter-at-its-default", "seed-seeds-the-start", "none"],
+)
+def test_keys_unused_with_data_warn_once(write_config, faithful_csv, text, warned):
+    path = write_config("data: faithful.csv\n" + text + ("" if "em:" in text else "em: {components: 2}\n"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_config(path)
+    assert [str(w.message) for w in caught if issubclass(w.category, GmmAnimWarning)] == (
+        [f"{path}: {warned}"] if warned else []
+    )
+
+
+def test_keys_unused_with_data_set_by_overrides_warn_too(write_config, faithful_csv):
+    path = write_config("data: faithful.csv\nem: {components: 2}\n")
+    with pytest.warns(GmmAnimWarning, match="samples is unused with data; delete it"):
+        load_config(path, {"samples": 10})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_config(write_config(TRUTH + "samples: 10\njitter: 0.1\n"))  # a draw uses them

@@ -16,19 +16,21 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, cast, get_args, get_origin
 
 import numpy as np
-from pydantic import GetCoreSchemaHandler, ValidationError
+from pydantic import ConfigDict, GetCoreSchemaHandler, ValidationError
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from ..data import MAX_COORDINATE
 from .yaml_reader import Path_, describe
 
-__all__ = ["MAX_VARIANCE", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Expect", "Matrix", "fail"]
+__all__ = ["MAX_VARIANCE", "SECTION_CONFIG", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Expect", "Matrix", "fail"]
 
 TITLE_FIELDS = ("iteration", "log_likelihood")
 WEIGHT_SUM_TOLERANCE = 1e-6
 MAX_VARIANCE = 1e200  # standard deviations up to MAX_COORDINATE
 
 Matrix = list[list[float]]
+# Every config section: unknown keys are errors, values frozen, no coercion between types, no NaN or inf.
+SECTION_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 _KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
@@ -235,16 +237,27 @@ def title(value: str) -> str:
 
 
 def render_mismatch(
-    dims: tuple[int, int], palette: str | tuple[str, ...], n_features: int, n_components: int, have: str
+    dims: tuple[int, int],
+    palette: str | tuple[str, ...],
+    n_features: int,
+    n_components: int,
+    have: str,
+    *,
+    labels: tuple[str, ...] | None = None,
 ) -> tuple[Path_, str] | None:
-    """render.dims past the points' features, or render.palette short of colours: (field path, message).
+    """render.dims past the points' features, render.labels not one per feature shown, or render.palette
+    short of colours: (field path, message).
 
     ``have`` says where the number of features comes from ("the means have 2
-    coordinates"); with fewer than two features dims are not used.
+    coordinates"); with fewer than two features dims are not used, and with
+    none known (0) neither dims nor labels are checked.
     """
     if n_features >= 2 and max(dims) >= n_features:
         expected = f"two distinct feature indices from 0 to {n_features - 1} ({have})"
         return ("render", "dims"), f"expected {expected}, got [{dims[0]}, {dims[1]}]"
+    if labels is not None and n_features and len(labels) != min(n_features, 2):
+        expected = "one label, [x]" if n_features == 1 else "two labels, [x, y]"
+        return ("render", "labels"), f"expected {expected} (one per feature shown; {have}), got {len(labels)}"
     if not isinstance(palette, str) and len(palette) < n_components:
         expected = f"at least {n_components} colours (one per component)"
         return ("render", "palette"), f"expected {expected}, got {len(palette)}"
@@ -255,6 +268,37 @@ def path(value: object) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value):
         return Path(value).expanduser()
     fail((), f"expected a path, got {describe(value)}")
+
+
+def columns(value: object) -> tuple[int | str, ...]:
+    """data.columns: header names or 0-based indices; whether the file has them is the data section's check."""
+    given = items(value, (), "a non-empty list of columns (header names or 0-based indices)")
+    for i, entry in enumerate(given):
+        index = isinstance(entry, int) and not isinstance(entry, bool)
+        if not (index and entry >= 0) and not (isinstance(entry, str) and entry):
+            fail((i,), f"expected a column: a header name or an index >= 0, got {describe(entry)}")
+    return tuple(given)
+
+
+def labels(value: object) -> tuple[str, ...]:
+    """render.labels: [x] or [x, y], strings; matplotlib's mathtext between $ signs must parse."""
+    given = items(value, (), "[x] or [x, y]: a label per feature shown")
+    if len(given) > 2:
+        fail((), f"expected [x] or [x, y] (a label per feature shown), got a list of {len(given)} items")
+    for i, label in enumerate(given):
+        if not isinstance(label, str):
+            fail((i,), f"expected a label (a string), got {describe(label)}")
+        if label.count("$") - label.count(r"\$") >= 2:
+            from matplotlib.mathtext import MathTextParser
+
+            try:
+                MathTextParser("path").parse(label)
+            except ValueError as error:
+                problem = " ".join(str(error).split())
+                fail(
+                    (i,), f"expected text, or mathtext between $ signs that matplotlib reads, got {label!r}: {problem}"
+                )
+    return tuple(given)
 
 
 def sigmas(value: object) -> tuple[float, ...]:

@@ -58,8 +58,8 @@ MAX_PIXELS = 20_000_000_000
 _BASE_BYTES = 200 * 2**20
 _FRAME_BYTES_PER_PIXEL = 70
 _COLOUR_CACHE_BYTES = 2 * 2**24
-# Reading a CSV holds its bytes, the decoded text, its lines and the parsed rows.
-_CSV_BYTES_PER_FILE_BYTE = 6
+# Reading a text file holds its bytes, the decoded text, its lines and the parsed rows.
+_TEXT_BYTES_PER_FILE_BYTE = 6
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def available_memory() -> int | None:
 def check_config(cfg: Config, *, render: bool = True) -> None:
     """Check the run a config describes before any point is drawn or read: points, frames, pixels, memory.
 
-    A data file is sized from its header (.npy) or its lines (CSV) without
+    A data file is sized from its header (.npy) or its lines (text) without
     loading it. ``render=False`` checks a fit alone. Nothing is checked again
     for a config that has passed (with ``render`` when asked for).
     """
@@ -267,30 +267,32 @@ def _memory_field(cfg: Config, work: Workload, parts: dict[str, int]) -> tuple[s
 
 
 def _data_shape(cfg: Config, available: int | None) -> tuple[int, int] | None:
-    """(n_samples, n_features) of the data file (``data.data_shape``), a CSV's lines counted up to MAX_SAMPLES.
+    """(n_samples, n_features) of the data file (``data.data_shape``), a text file's lines counted up to MAX_SAMPLES.
 
-    A CSV is refused first when reading it would not fit in memory (reading
-    holds about six times its bytes). None when the file cannot be sized:
-    the data reader then says what is wrong with it.
+    n_features is the number of columns fitted (data.columns). A text file is
+    refused first when reading it would not fit in memory (reading holds
+    about six times its bytes). None when the file cannot be sized: the data
+    reader then says what is wrong with it.
     """
-    path = cfg.data
-    assert path is not None
+    data = cfg.data
+    assert data is not None
     try:
-        size = path.stat().st_size
+        size = data.path.stat().st_size
     except OSError:
         return None
-    csv = path.suffix.lower() == ".csv"
-    needed = _BASE_BYTES + _CSV_BYTES_PER_FILE_BYTE * size
-    if csv and available is not None and needed > available:
+    text = data.path.suffix.lower() != ".npy"
+    needed = _BASE_BYTES + _TEXT_BYTES_PER_FILE_BYTE * size
+    if text and available is not None and needed > available:
         message = (
             f"expected a data file that fits the {_gib(available)} of memory available when read, "
-            f"got {path.name} of {_gib(size)} (about {_gib(needed)} to read); use a smaller file or .npy"
+            f"got {data.path.name} of {_gib(size)} (about {_gib(needed)} to read); use a smaller file or .npy"
         )
         raise ConfigError(cfg.source, "data", message)
-    shape = data_shape(path)
-    if shape is None or not csv:
-        return shape
-    return min(shape[0], MAX_SAMPLES), shape[1]  # lines are an upper bound on the rows
+    shape = data_shape(data.path, data.delimiter)
+    if shape is None:
+        return None
+    n_samples = min(shape[0], MAX_SAMPLES) if text else shape[0]  # lines are an upper bound on the rows
+    return n_samples, data.n_features if data.n_features is not None else shape[1]
 
 
 def _samples_field(cfg: Config) -> str:

@@ -11,7 +11,7 @@ with list indices in brackets: ``samples``, ``render.fps``,
 ``(yaml)`` name the file as a whole (yaml_reader.py).
 
 Paths: ``data`` is relative to the config file's folder (an override's
-``data`` to the working directory, as typed on a command line);
+``data`` or ``data.path`` to the working directory, as typed on a command line);
 ``render.output`` to the working directory, like any output path given to a
 command-line tool.
 """
@@ -19,6 +19,7 @@ command-line tool.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
@@ -28,7 +29,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
+    Field,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -36,27 +37,28 @@ from pydantic import (
     model_validator,
 )
 
-from ..data import MAX_COORDINATE, SUFFIXES
+from ..data import MAX_COORDINATE
 from ..em import CovarianceType, Init
-from ..errors import ConfigError
+from ..errors import ConfigError, GmmAnimWarning
 from ..formats import Format
 from ..history import Mixture
 from . import field_checks as check
-from .field_checks import Expect, Matrix, fail
+from .data_source import DataSource, data_path
+from .field_checks import SECTION_CONFIG, Expect, Matrix, fail
 from .yaml_reader import describe, format_path, one_line, parse_value, read_document
 
 if TYPE_CHECKING:
     from .limits import Workload
 
-__all__ = ["MAX_ITERATIONS", "MAX_SAMPLES", "Config", "EmConfig", "InitialMixture", "RenderConfig", "load_config",
-           "parse_value"]  # fmt: skip
+__all__ = ["MAX_ITERATIONS", "MAX_SAMPLES", "Config", "DataSource", "EmConfig", "InitialMixture", "RenderConfig",
+           "load_config", "parse_value"]  # fmt: skip
 
 MAX_SAMPLES = 10_000_000  # points drawn or read
 MAX_ITERATIONS = 10_000
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = SECTION_CONFIG
 
 
 class InitialMixture(_Section):
@@ -127,6 +129,7 @@ class RenderConfig(_Section):
     palette: Annotated[Literal["tab10", "okabe-ito"] | tuple[str, ...], BeforeValidator(check.palette)] = "tab10"
     dims: Annotated[tuple[int, int], BeforeValidator(check.dims)] = (0, 1)
     max_points: Annotated[int, Expect(ge=1)] = 20_000
+    labels: Annotated[tuple[str, ...], Field(min_length=1, max_length=2), BeforeValidator(check.labels)] | None = None
 
 
 def _jitter(value: float) -> float:
@@ -146,20 +149,6 @@ def _covariances(value: object, info: ValidationInfo) -> list[float | Matrix]:
     return [check.covariance(entry, (k,), len(means[0]) if means else None) for k, entry in enumerate(entries)]
 
 
-def _data(value: object, info: ValidationInfo) -> Path:
-    """The data file, resolved against the config file's folder; it must exist."""
-    given = check.path(value)
-    source = (info.context or {}).get("source")
-    path = ((Path(source).parent if source is not None else Path()) / given).resolve()
-    if path.suffix.lower() not in SUFFIXES:
-        fail((), f"expected a {' or '.join(SUFFIXES)} file, got {str(given)!r}")
-    if not path.exists():
-        fail((), f"expected an existing file, got {str(given)!r} (no such file: {path})")
-    if not path.is_file():
-        fail((), f"expected a file, got {str(given)!r} (not a regular file: {path})")
-    return path
-
-
 class Config(_Section):
     """A validated config file; ``source`` is the file itself (not a key)."""
 
@@ -170,7 +159,7 @@ class Config(_Section):
     means: Annotated[list[list[float]], BeforeValidator(_means)] | None = None
     covariances: Annotated[list[float | Matrix], BeforeValidator(_covariances)] | None = None
     iterations: Annotated[int, Expect(ge=0, le=MAX_ITERATIONS)] = 40
-    data: Annotated[Path, BeforeValidator(_data)] | None = None
+    data: DataSource | None = None
     em: EmConfig = EmConfig()
     render: RenderConfig = RenderConfig()
     _source: Path = PrivateAttr(Path())
@@ -180,6 +169,17 @@ class Config(_Section):
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # `render:` with every key commented out
+
+    @field_validator("data", mode="before", json_schema_input_type=Path | DataSource | None)
+    @classmethod
+    def _data_file(cls, value: object, info: ValidationInfo) -> object:
+        """``data: FILE`` as ``{path: FILE}``, its path checked here so that its errors name ``data``."""
+        if value is None or isinstance(value, Mapping):
+            return value
+        if not isinstance(value, (str, Path)):
+            keys = ", ".join(DataSource.model_fields)
+            fail((), f"expected a path or a mapping of data keys ({keys}), got {describe(value)}")
+        return {"path": data_path(value, info)}
 
     @model_validator(mode="after")
     def _check_together(self, info: ValidationInfo) -> Config:
@@ -200,7 +200,24 @@ class Config(_Section):
         self._check_render()
         if self.data is None and self.samples < self.n_components:
             fail(("samples",), f"expected at least {self.n_components} samples (one per component), got {self.samples}")
+        self._warn_unused()
         return self
+
+    def _warn_unused(self) -> None:
+        """One warning naming samples, seed and jitter when they are set but do nothing (data replaces the draw).
+
+        ``seed`` still seeds the initialisation (em.init_seed defaults to
+        seed + 1) unless em.init_seed is set or the start is explicit.
+        """
+        if self.data is None:
+            return
+        unused = [key for key in ("samples", "seed", "jitter") if key in self.model_fields_set]
+        if "seed" in unused and self.em.init_seed is None and self.em.init != "explicit":
+            unused.remove("seed")
+        if unused:
+            verb, pronoun = ("is", "it") if len(unused) == 1 else ("are", "them")
+            message = f"{self._source}: {', '.join(unused)} {verb} unused with data; delete {pronoun}"
+            warnings.warn(message, GmmAnimWarning, stacklevel=2)
 
     def _check_initial_shapes(self) -> None:
         initial = self.em.initial
@@ -219,11 +236,23 @@ class Config(_Section):
             )
 
     def _check_render(self) -> None:
-        """render.dims within D, a palette colour per component; a data file's D is the renderer's to check."""
+        """render.dims within D, a label per feature shown, a palette colour per component.
+
+        D comes from the means, else from the data file's first lines; when
+        neither gives it, the renderer checks against the points.
+        """
         means = self.means or (self.em.initial.means if self.em.initial is not None else None)
-        n_features = len(means[0]) if means else 0
-        have = f"the means have {n_features} coordinates"
-        problem = check.render_mismatch(self.render.dims, self.render.palette, n_features, self.n_components, have)
+        if means:
+            n_features, have = len(means[0]), f"the means have {len(means[0])} coordinates"
+        elif self.data is not None and self.data.n_features is not None:
+            n_features = self.data.n_features
+            have = f"data has {n_features} column{'' if n_features == 1 else 's'} to fit"
+        else:
+            n_features, have = 0, ""
+        render = self.render
+        problem = check.render_mismatch(
+            render.dims, render.palette, n_features, self.n_components, have, labels=render.labels
+        )
         if problem is not None:
             fail(*problem)
 
@@ -263,6 +292,34 @@ class Config(_Section):
         means = np.asarray(initial.means, dtype=np.float64)
         covariances = check.full_covariances(initial.covariances, self.em.covariance_type, *means.shape)
         return Mixture(np.asarray(initial.weights, dtype=np.float64), means, covariances)
+
+    @property
+    def feature_names(self) -> tuple[str, ...] | None:
+        """The names of the fitted features: the data file's header names of its fitted columns.
+
+        None when the points have no names: drawn from the true mixture, or
+        read from a .npy file or a file without a header row.
+        """
+        return self.data.feature_names if self.data is not None else None
+
+    @property
+    def standardized(self) -> bool:
+        """Whether the points are z-scored (data.standardize)."""
+        return self.data is not None and self.data.standardize
+
+    def axis_names(self, n_features: int) -> tuple[str, ...] | None:
+        """The names axes show for ``n_features`` features: ``feature_names``, with " (z)" when standardized.
+
+        Standardized points without names are ``feature 0 (z)``, ...; None
+        when the points have no names (nor any that do not match
+        ``n_features``) and are not standardized.
+        """
+        names = self.feature_names
+        if names is not None and len(names) != n_features:
+            names = None
+        if not self.standardized:
+            return names
+        return tuple(f"{name} (z)" for name in names or (f"feature {i}" for i in range(n_features)))
 
     @property
     def n_components(self) -> int:
@@ -308,6 +365,8 @@ def _override(document: dict[str, Any], dotted: str, value: object, source: Path
             message = "unknown key" if part in model.model_fields else _unknown_key(model, sections[:depth], part)
             raise ConfigError(source, one_line(dotted), f"{message} (in overrides)")
         existing = target.get(part)
+        if isinstance(existing, (str, Path)) and section is DataSource:
+            existing = {"path": existing}  # data: FILE is the mapping {path: FILE}
         if existing is not None and not isinstance(existing, Mapping):
             field = one_line(".".join(sections[: depth + 1]))
             raise ConfigError(source, field, f"expected a mapping of keys, got {describe(existing)}")
@@ -315,8 +374,13 @@ def _override(document: dict[str, Any], dotted: str, value: object, source: Path
         target, model = target[part], section
     if key not in model.model_fields:
         raise ConfigError(source, one_line(dotted), f"{_unknown_key(model, sections, key)} (in overrides)")
-    if dotted == "data" and isinstance(value, (str, Path)) and value:
-        value = Path(value).expanduser().absolute()  # typed on a command line: relative to the working directory
+    # a path typed on a command line is relative to the working directory
+    if dotted in ("data", "data.path") and isinstance(value, (str, Path)) and value:
+        value = Path(value).expanduser().absolute()
+    elif (
+        dotted == "data" and isinstance(value, Mapping) and isinstance(value.get("path"), (str, Path)) and value["path"]
+    ):
+        value = {**value, "path": Path(value["path"]).expanduser().absolute()}
     target[key] = value
 
 
@@ -332,6 +396,8 @@ def _config_error(error: ValidationError, source: Path) -> ConfigError:
         for part in loc[:-1]:
             model = _section(model, str(part)) or model
         return ConfigError(source, format_path(loc), _unknown_key(model, loc[:-1], str(loc[-1])))
+    if first["type"] == "missing":
+        return ConfigError(source, format_path(loc), "expected a value (required), got nothing")
     if first["type"] == "model_type":
         expected = f"a mapping of {format_path(loc)} keys"
     else:  # a failure no check words: pydantic's own

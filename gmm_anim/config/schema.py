@@ -27,9 +27,12 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _NULLABLE_SECTIONS = ("em", "render")
 
 DESCRIPTIONS: dict[str, str] = {
-    "seed": "Seed of the random draw of the points: the same seed gives the same points.",
+    "seed": (
+        "Seed of the random draw of the points: the same seed gives the same points "
+        "(with data, it seeds only the initialisation, through em.init_seed)."
+    ),
     "samples": "Number of points drawn from the true mixture (unused with data).",
-    "jitter": "Standard deviation of isotropic noise added to every drawn point.",
+    "jitter": "Standard deviation of isotropic noise added to every drawn point (unused with data).",
     "weights": "True mixing weights, one per component, each > 0, summing to 1.",
     "means": "True means: one point (a list of D coordinates) per component.",
     "covariances": (
@@ -38,8 +41,24 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "iterations": "EM steps to run (fewer when em.tol stops early); the animation shows the start and every step.",
     "data": (
-        "Your own points instead of a draw: a .csv or .npy file of shape (n, D), relative to "
-        "the config file. Without weights, means and covariances, set em.components."
+        "Your own points instead of a draw: a .csv, .tsv, .txt or .npy file (relative to the config file), "
+        "or a mapping of path and how to read it. Without weights, means and covariances, set em.components."
+    ),
+    "data.path": "The data file, relative to the config file: .csv, .tsv, .txt (a table) or .npy (an (n, D) array).",
+    "data.columns": (
+        "The columns to fit, in order: header names or 0-based indices (default: every column). "
+        "Others, such as ids and labels, are ignored."
+    ),
+    "data.delimiter": (
+        "What separates a table's cells: auto (sniffed from the first rows: comma, semicolon, tab or "
+        "whitespace), ',', ';', '\\t' or whitespace."
+    ),
+    "data.standardize": (
+        "Z-score each fitted column (mean 0, population standard deviation 1) before fitting; the axes say (z)."
+    ),
+    "data.missing": (
+        "A cell that is empty, NA, NaN or not a number: error (name its row and column) "
+        "or drop (drop its row, with one warning saying how many)."
     ),
     "em": "How the mixture is fitted.",
     "em.components": "Number of components to fit (default: as many as the true mixture).",
@@ -95,6 +114,10 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "render.dims": "The two features [i, j] (counted from 0) drawn when the points have more than two.",
     "render.max_points": "Above this many points a density raster coloured by responsibility replaces the scatter.",
+    "render.labels": (
+        "Axis labels of the features shown, [x] or [x, y] (default: the data's header names, else feature i); "
+        "matplotlib mathtext between $ signs."
+    ),
 }
 
 # Forms a file may hold that a validator turns into the field's type before

@@ -17,7 +17,7 @@ colours of the fitted components matched to them (``em.match_components``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .loglik_panel import LogLikelihoodPanel
     from .plane_view import PlaneView
 
-__all__ = ["FrameRenderer", "check_options", "count_frames", "key_colours", "render_frames"]
+__all__ = ["FrameRenderer", "axis_labels", "check_options", "count_frames", "key_colours", "render_frames"]
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -48,15 +48,16 @@ def _sigma_levels(options: RenderConfig) -> np.ndarray:
 
 
 def check_options(options: RenderConfig, n_features: int, n_components: int, *, source: object = "render") -> None:
-    """Refuse options the data cannot honour: dims beyond its features, too few palette colours.
+    """Refuse options the data cannot honour: dims beyond its features, labels not one per feature shown,
+    too few palette colours.
 
     The config validator checks these when it knows the dimension and the
     number of components; points read from a data file are checked here.
     """
     from ..config import render_mismatch
 
-    have = f"the data has {n_features} features"
-    problem = render_mismatch(options.dims, options.palette, n_features, n_components, have)
+    have = f"the data has {n_features} feature{'' if n_features == 1 else 's'}"
+    problem = render_mismatch(options.dims, options.palette, n_features, n_components, have, labels=options.labels)
     if problem is not None:
         field, message = problem
         raise ConfigError(source, ".".join(map(str, field)), message)
@@ -99,6 +100,7 @@ class FrameRenderer:
         *,
         truth: Mixture | None = None,
         source: object = "render",
+        feature_names: Sequence[str] | None = None,
     ) -> None:
         from ..em import responsibilities_for
         from .layout import FrameLayout
@@ -123,7 +125,7 @@ class FrameRenderer:
             data_aspect=self.view.data_aspect,
         )
         self.figure, self.canvas, self.axes = self.layout.figure, self.layout.canvas, self.layout.main
-        self.view.draw_on(self.axes, label_features=n_features > 2 or tuple(options.dims) != (0, 1))
+        self.view.draw_on(self.axes, labels=axis_labels(options, n_features, feature_names))
         self.panel = self._add_panel() if options.loglik else None
         self._titles = [self._title_text(i) for i in range(len(history))]
         measured = self._widest_titles()
@@ -245,6 +247,26 @@ class FrameRenderer:
         return np.asarray(self.canvas.buffer_rgba()).copy()[..., :3]
 
 
+def axis_labels(
+    options: RenderConfig, n_features: int, feature_names: Sequence[str] | None = None
+) -> tuple[str, ...] | None:
+    """The labels of the features shown (x, or x and y): render.labels, else their names, else ``feature i``.
+
+    ``feature_names`` names every feature of the points (header names);
+    their ``$`` signs are shown as they are, not as mathtext. Unnamed points
+    label their axes only when ``render.dims`` matters (more than two
+    features) or is not the default.
+    """
+    shown = (0,) if n_features == 1 else tuple(options.dims)
+    if options.labels is not None:
+        return tuple(options.labels)
+    if feature_names is not None and len(feature_names) == n_features:
+        return tuple(feature_names[i].replace("$", r"\$") for i in shown)
+    if n_features > 2 or tuple(options.dims) != (0, 1):
+        return tuple(f"feature {i}" for i in shown)
+    return None
+
+
 def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
     """The view for the data's dimension, its module alone imported."""
     if n_features == 1:
@@ -293,18 +315,27 @@ def render_frames(
     *,
     truth: Mixture | None = None,
     source: object = "render",
+    feature_names: Sequence[str] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield the frames one at a time, each of shape (height, width, 3), dtype uint8.
 
     X : array of shape (n_samples, n_features), the data EM was run on.
+    feature_names : the name of each feature, which labels the axes unless
+    ``render.labels`` is given (see ``axis_labels``).
     Options the data cannot honour raise ConfigError (naming ``source``, the
     config file) at once; nothing is drawn until the first frame is asked for.
     """
     check_options(options, history.means.shape[2], history.weights.shape[1], source=source)
-    return _frames(X, history, options, truth)
+    return _frames(X, history, options, truth, feature_names)
 
 
-def _frames(X: np.ndarray, history: History, options: RenderConfig, truth: Mixture | None) -> Iterator[np.ndarray]:
-    renderer = FrameRenderer(X, history, options, truth=truth)
+def _frames(
+    X: np.ndarray,
+    history: History,
+    options: RenderConfig,
+    truth: Mixture | None,
+    feature_names: Sequence[str] | None,
+) -> Iterator[np.ndarray]:
+    renderer = FrameRenderer(X, history, options, truth=truth, feature_names=feature_names)
     for frame in range(count_frames(history, options)):
         yield renderer.draw(frame)

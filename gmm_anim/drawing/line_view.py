@@ -93,10 +93,13 @@ class LineView:
 
     # -- artists ---------------------------------------------------------------
 
-    def draw_on(self, axes: Axes, *, label_features: bool) -> None:
-        """Create every artist on ``axes`` and set its limits; the changing ones are animated."""
+    def draw_on(self, axes: Axes, *, labels: tuple[str, ...] | None) -> None:
+        """Create every artist on ``axes`` and set its limits; the changing ones are animated.
+
+        ``labels`` (x,) labels the feature's axis; None leaves it bare.
+        """
         self.axes = axes
-        self._draw_static(axes, label_features)
+        self._draw_static(axes, labels)
         theme, scale = self.look.theme, self.look.scale
         self.rug, self.raster = None, None
         if self.use_raster:
@@ -147,7 +150,7 @@ class LineView:
             for curve, density in zip(self.truth_curves, _densities(self.grid, self.truth)):
                 curve.set_ydata(density)
 
-    def _draw_static(self, axes: Axes, label_features: bool) -> None:
+    def _draw_static(self, axes: Axes, labels: tuple[str, ...] | None) -> None:
         """Limits, ticks, labels, the histogram and the zero line."""
         from matplotlib.ticker import FixedLocator, MaxNLocator
 
@@ -158,8 +161,8 @@ class LineView:
         ticks = np.asarray(MaxNLocator(nbins=5).tick_values(0.0, self.top))
         axes.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= 0) & (ticks <= self.top)].tolist()))
         axes.set_ylabel("density")
-        if label_features:
-            axes.set_xlabel("feature 0")
+        if labels is not None:
+            axes.set_xlabel(labels[0])
         theme = self.look.theme
         axes.stairs(self.histogram, self.edges, fill=True, color=theme.histogram, zorder=1)
         axes.axhline(0.0, color=theme.histogram, linewidth=max(1, round(self.look.scale)) * 0.72, zorder=1)

@@ -81,17 +81,20 @@ class PlaneView:
 
     # -- artists ---------------------------------------------------------------
 
-    def draw_on(self, axes: Axes, *, label_features: bool) -> None:
-        """Create every artist on ``axes`` and set its limits; the changing ones are animated."""
+    def draw_on(self, axes: Axes, *, labels: tuple[str, ...] | None) -> None:
+        """Create every artist on ``axes`` and set its limits; the changing ones are animated.
+
+        ``labels`` (x, y) label the axes; None leaves them bare.
+        """
         from matplotlib.patches import Ellipse
 
         self.axes = axes
         axes.set_xlim(*self.limits[0])
         axes.set_ylim(*self.limits[1])
         axes.set_autoscale_on(False)
-        if label_features:
-            axes.set_xlabel(f"feature {self.dims[0]}")
-            axes.set_ylabel(f"feature {self.dims[1]}")
+        if labels is not None:
+            axes.set_xlabel(labels[0])
+            axes.set_ylabel(labels[1])
         scale = self.look.scale
         self.points, self.raster = None, None
         if self.use_raster:
