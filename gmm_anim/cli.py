@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
+from .errors import ConfigError, GmmAnimError, GmmAnimWarning
 from .formats import FORMATS
 
 if TYPE_CHECKING:
@@ -218,6 +218,14 @@ def _output_targets(configs: list[Config], output: str | None, format: str | Non
 def fit(
     config: Annotated[Path, typer.Argument(help="YAML config file.", show_default=False, metavar="CONFIG")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full fit as JSON.")] = False,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            metavar="FILE.csv",
+            help="Write each point's component and responsibilities under the final fit as CSV.",
+        ),
+    ] = None,
     set_: SetOption = None,
 ) -> None:
     """Fit CONFIG with EM and print the log-likelihood per iteration.
@@ -225,14 +233,21 @@ def fit(
     Then the final weights and means, BIC and AIC, and the match to the true
     components; --json prints all of it (every iteration's parameters) as JSON.
 
+    --labels FILE.csv writes one row per point: index, component (numbered
+    from 1), resp_1 .. resp_K.
+
     Example: gmm-anim fit configs/seed.yaml --json
     """
     from . import pipeline
 
     with _reported_errors():
         cfg = pipeline.load_config(config, _parse_overrides(set_ or []), render=False)  # fit draws no frames
+        if labels is not None:
+            pipeline.labels_target(cfg, labels)  # before the fit, so a bad name costs nothing
         X, _ = pipeline.sample(cfg)
         history = pipeline.fit(X, cfg)
+        if labels is not None:
+            pipeline.write_labels(X, history, cfg, labels)
         document = pipeline.summarize(X, history, cfg)
         if as_json:
             typer.echo(json.dumps(document, indent=2, allow_nan=False))
@@ -312,33 +327,51 @@ def validate(configs: ConfigPaths, set_: SetOption = None) -> None:
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the config.", metavar="PATH")] = DEFAULT_INIT_PATH,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", metavar="FILE", help="Write a config that fits this .csv, .tsv, .txt or .npy file."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
 ) -> None:
-    """Write a commented example config to start from.
+    """Write a commented config to start from: the example, or one for your own data.
 
     PATH defaults to gmm-anim.yaml; an existing file is kept unless --force.
+    With --data FILE, the config fits FILE's numeric columns (listed in its
+    comments, row numbers and text left out); choose em.components.
 
-    Example: gmm-anim init mixture.yaml && gmm-anim render mixture.yaml
+    Example: gmm-anim init --data points.csv mine.yaml && gmm-anim render mine.yaml
     """
+    from .config.templates import example_config
+
     with _reported_errors():
         if path.is_dir():
             raise ConfigError(path, "(file)", "expected a file name for the new config, got a folder")
         if path.exists() and not force:
             raise ConfigError(path, "(file)", "expected a new file, got an existing one (--force overwrites it)")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_example_config(path), encoding="utf-8")
-        except OSError as error:
-            raise OutputError(f"cannot write {path}: {error.strerror or error}") from error
+        text = example_config(path) if data is None else _data_config(path, data)
+        from .write import write_file
+
+        write_file(path, text.encode("utf-8"))
         typer.echo(f"wrote {path}; next: gmm-anim render {path}")
 
 
-def _example_config(path: Path) -> str:
-    """The commented example config (gmm_anim/example.yaml), its commands naming ``path``."""
-    from importlib.resources import files
+def _data_config(path: Path, data: Path) -> str:
+    """The config for ``data``, once its points have been read (errors name --data)."""
+    from .config.templates import data_config
+    from .data import SUFFIXES, load_points, numeric_columns, read_layout
 
-    text = files("gmm_anim").joinpath("example.yaml").read_text(encoding="utf-8")
-    return text.replace("gmm-anim.gif", f"{path.stem}.gif").replace("gmm-anim.yaml", str(path))
+    if path.resolve() == data.resolve():
+        raise ConfigError(data, "--data", "expected a data file other than the config to write, got the same path")
+    if data.suffix.lower() not in SUFFIXES:
+        raise ConfigError(data, "--data", f"expected a {', '.join(SUFFIXES)} file, got {str(data)!r}")
+    layout = read_layout(data)
+    if layout is None:  # unreadable: load_points says why
+        try:
+            load_points(data, source=data)
+        except ConfigError as error:
+            raise ConfigError(data, "--data", error.message) from None
+        raise ConfigError(data, "--data", "expected rows of numbers, got none")
+    return data_config(path, data, layout, numeric_columns(data, layout))
 
 
 @app.command()

@@ -35,7 +35,7 @@ from .errors import ConfigError, GmmAnimWarning
 
 __all__ = [
     "MAX_COORDINATE", "NPY_READ_ERRORS", "SUFFIXES", "Delimiter", "Layout", "Missing", "column_indices", "data_shape",
-    "load_points", "read_layout", "read_text",
+    "load_points", "numeric_columns", "read_layout", "read_points", "read_text",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
@@ -147,6 +147,29 @@ def read_layout(path: Path, delimiter: str = "auto") -> Layout | None:
     except (OSError, UnicodeDecodeError):
         return None
     return _layout(list(_rows_with_content(lines, limit=SNIFF_LINES)), delimiter)
+
+
+def numeric_columns(path: Path, layout: Layout) -> tuple[bool, ...]:
+    """Whether each column looks numeric in the file's first rows (every cell a number or missing).
+
+    For writing a config for a file (``init --data``); the points are read,
+    and every cell checked, by ``load_points``.
+    """
+    if not layout.delimiter:  # .npy: numbers throughout
+        return (True,) * layout.n_columns
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline=None) as stream:
+            lines = [stream.readline(_MAX_LINE_CHARS).rstrip("\n") for _ in range(layout.header_row + 4 * SNIFF_LINES)]
+    except (OSError, UnicodeDecodeError):
+        return (False,) * layout.n_columns
+    rows = [content for number, content in _rows_with_content(lines) if number > layout.header_row]
+    numeric = [True] * layout.n_columns
+    for cells in _split(rows[:SNIFF_LINES], layout.delimiter):
+        for index, cell in enumerate(cells[: layout.n_columns]):
+            cell = cell.strip()
+            if cell.lower() not in MISSING_CELLS and not _is_number(cell):
+                numeric[index] = False
+    return tuple(numeric)
 
 
 def _strip_comment(line: str) -> str:
@@ -306,7 +329,27 @@ def load_points(
     standardize: bool = False,
     missing: Missing = "error",
 ) -> np.ndarray:
-    """The points in ``path`` as a float64 array of shape (n_samples, n_features).
+    """The points in ``path`` as a float64 array of shape (n_samples, n_features); see ``read_points``."""
+    points, _ = read_points(
+        path, source=source, columns=columns, delimiter=delimiter, standardize=standardize, missing=missing
+    )
+    return points
+
+
+def read_points(
+    path: Path,
+    *,
+    source: Path,
+    columns: Sequence[int | str] | None = None,
+    delimiter: Delimiter = "auto",
+    standardize: bool = False,
+    missing: Missing = "error",
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points in ``path`` (float64, shape (n_samples, n_features)) and each one's 0-based row in the data.
+
+    The rows count the file's data rows (not its header, blank or comment
+    lines); they differ from 0 .. n - 1 only where ``missing="drop"`` left
+    rows out.
 
     ``.npy``: a numeric array of shape (n, D) or (n,) (read as (n, 1)),
     loaded without pickle. ``.csv``, ``.tsv``, ``.txt``: a table (see the
@@ -326,7 +369,8 @@ def load_points(
         raise _error(source, f"expected a file, got {str(path)!r} (not a regular file)")
     table = _Table(path, source, delimiter, columns, missing)
     points = table.read_npy() if path.suffix.lower() == ".npy" else table.read_text()
-    return _standardized(points, table) if standardize else points
+    rows = table.kept if table.kept is not None else np.arange(len(points))
+    return (_standardized(points, table) if standardize else points), rows
 
 
 class _Table:
@@ -338,6 +382,7 @@ class _Table:
         self.path, self.source, self.delimiter, self.columns, self.missing = path, source, delimiter, columns, missing
         self.layout = Layout(delimiter, 0, None, 0)
         self.indices: tuple[int, ...] = ()
+        self.kept: np.ndarray | None = None  # the data rows kept, once missing="drop" dropped some
 
     def error(self, message: str, field: str = "data") -> ConfigError:
         return _error(self.source, message, self.path, field)
@@ -386,6 +431,7 @@ class _Table:
             f"with an empty, NA, NaN or non-numeric cell (data.missing: drop): {rows_word} {shown}"
         )
         warnings.warn(message, GmmAnimWarning, stacklevel=2)
+        self.kept = np.flatnonzero(~absent)
         return points[~absent]
 
     # -- text ------------------------------------------------------------------

@@ -28,7 +28,18 @@ from .errors import ConfigError
 from .formats import INLINE_TYPES
 from .history import History
 
-__all__ = ["load_config", "sample", "fit", "render", "output_target", "summarize", "animate", "Animation"]
+__all__ = [
+    "Animation",
+    "animate",
+    "fit",
+    "labels_target",
+    "load_config",
+    "output_target",
+    "render",
+    "sample",
+    "summarize",
+    "write_labels",
+]
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None, *, render: bool = True) -> Config:
@@ -53,7 +64,15 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
     if cfg.data is not None:
         from .data import load_points
 
-        X = load_points(cfg.data, source=cfg.source)
+        data = cfg.data
+        X = load_points(
+            data.path,
+            source=cfg.source,
+            columns=data.columns,
+            delimiter=data.delimiter,
+            standardize=data.standardize,
+            missing=data.missing,
+        )
         for known, field in ((cfg.truth, "means"), (cfg.initial_mixture, "em.initial.means")):
             if known is not None and known.n_features != X.shape[1]:
                 raise ConfigError(
@@ -122,7 +141,7 @@ def _inputs(cfg: Config) -> dict[str, Path]:
     """The files a run reads, by what they are: no output may replace them."""
     inputs = {"the config": cfg.source}
     if cfg.data is not None:
-        inputs["the data file"] = cfg.data
+        inputs["the data file"] = cfg.data.path
     return inputs
 
 
@@ -149,7 +168,7 @@ def render(
     options = cfg.render
     truth = cfg.truth if options.truth else None
     return write_animation(
-        render_frames(X, history, options, truth=truth, source=cfg.source),
+        render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=cfg.axis_names(X.shape[1])),
         path,
         format=resolved_format,
         fps=fps if fps is not None else options.fps,
@@ -160,11 +179,61 @@ def render(
     )
 
 
+def labels_target(cfg: Config, path: str | Path) -> Path:
+    """Check where ``fit --labels`` may write: a new or replaceable ``.csv`` file that no run reads."""
+    from .write import check_not_an_input
+
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or path.is_dir():
+        got = "an existing folder" if path.is_dir() else f"{str(path)!r}"
+        raise ConfigError(cfg.source, "--labels", f"expected a file name ending in .csv, got {got}")
+    check_not_an_input(path, _inputs(cfg), cfg.source, "--labels")
+    return path
+
+
+def write_labels(X: np.ndarray, history: History, cfg: Config, path: str | Path) -> Path:
+    """Write each point's component and responsibilities under the final parameters as CSV (atomically).
+
+    One row per point: ``index`` (its 0-based row in the data), ``component``
+    (the most responsible, numbered from 1 as in the legend), ``resp_1`` ..
+    ``resp_K``. Returns the path written.
+    """
+    from .em import responsibilities
+    from .write import labels_csv, write_file
+
+    path = labels_target(cfg, path)
+    return write_file(path, labels_csv(responsibilities(X, history.final), _data_rows(cfg, len(X))))
+
+
+def _data_rows(cfg: Config, n_samples: int) -> np.ndarray:
+    """Each point's 0-based row in the data: 0 .. n - 1 unless data.missing: drop left rows out."""
+    if cfg.data is None or cfg.data.missing != "drop":
+        return np.arange(n_samples)
+    import warnings
+
+    from .data import read_points
+
+    data = cfg.data
+    with warnings.catch_warnings():  # read again for its rows: sample() said what was dropped
+        warnings.simplefilter("ignore")
+        _, rows = read_points(
+            data.path, source=cfg.source, columns=data.columns, delimiter=data.delimiter, missing=data.missing
+        )
+    if len(rows) != n_samples:
+        raise ConfigError(
+            cfg.source, "data", f"expected the {n_samples} points fitted, got {len(rows)} on reading again"
+        )
+    return rows
+
+
 def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
     """The document of ``gmm-anim fit --json`` (SPEC section 5)."""
     from .em import aic, bic, match_components, n_parameters
 
     n_samples, n_features = X.shape
+    names = cfg.feature_names
+    if names is None or len(names) != n_features:
+        names = tuple(f"feature {i}" for i in range(n_features))
     n_params = n_parameters(history.covariance_type, cfg.n_components, n_features)
     final_log_likelihood = float(history.log_likelihood[-1])
     truth = cfg.truth
@@ -181,6 +250,8 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
         "n_samples": n_samples,
         "n_features": n_features,
         "n_components": cfg.n_components,
+        "feature_names": list(names),
+        "standardized": cfg.standardized,
         "covariance_type": history.covariance_type,
         "converged": history.converged,
         "iterations": history.to_json(),

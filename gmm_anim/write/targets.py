@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..formats import FORMATS, SUFFIX_FORMATS, SUFFIXES
 
-__all__ = ["FRAME_NAME", "check_target", "resolve_format", "resolve_target"]
+__all__ = ["FRAME_NAME", "check_not_an_input", "check_target", "resolve_format", "resolve_target"]
 
 # The files of a PNG output folder: frame_0000.png, frame_0001.png, ...
 FRAME_NAME = re.compile(r"frame_\d+\.png")
@@ -107,13 +107,13 @@ def resolve_target(
         )
     if typed and not _names_folder(typed):
         path = Path(typed)
-        _check_not_an_input(path, inputs, source, path_field)
+        check_not_an_input(path, inputs, source, path_field)
         format = resolve_format(path, format, source=source, path_field=path_field, format_field=format_field)
     else:
         format = "gif" if format == "auto" else format
         name = source.stem + SUFFIXES[format]
         path = Path(typed) / name if typed else Path(name)
-        _check_not_an_input(path, inputs, source, path_field)
+        check_not_an_input(path, inputs, source, path_field)
     check_target(path, format, source=source, field=path_field)
     return path, format
 
@@ -153,7 +153,8 @@ def _holds_frames_only(path: Path) -> bool:
     return all(FRAME_NAME.fullmatch(entry.name) and entry.is_file() for entry in path.iterdir())
 
 
-def _check_not_an_input(path: Path, inputs: Mapping[str, Path], source: Path, field: str) -> None:
+def check_not_an_input(path: Path, inputs: Mapping[str, Path], source: object, field: str) -> None:
+    """Refuse an output at ``path`` that is, or is a folder holding, one of ``inputs`` (by role)."""
     target = path.resolve()
     for role, input_path in inputs.items():
         read = Path(input_path).resolve()
