@@ -55,7 +55,8 @@ def test_too_many_frames_names_tween(write_config):
     error = refusal(write_config(TRUTH + "iterations: 10000\nrender: {tween: 1}\n"))
     assert (error.field, error.message) == (
         "render.tween",
-        "expected at most 20000 frames, got 20001 (10000 iterations x (tween 1 + 1) + 1); lower render.tween",
+        "expected at most 20000 frames, got 20001 (10000 iterations x (tween 1 + 1) + 1); "
+        "lower iterations (or stop early with em.tol), or render.tween",
     )
 
 

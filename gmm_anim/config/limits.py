@@ -238,7 +238,8 @@ def _check_frames(cfg: Config, work: Workload) -> None:
     if work.n_frames > MAX_FRAMES:
         field = "render.tween" if tween else "iterations"
         frames = f"{work.n_iterations} iterations x (tween {tween} + 1) + 1"
-        message = f"expected at most {MAX_FRAMES} frames, got {work.n_frames} ({frames}); lower {field}"
+        lower = "lower iterations (or stop early with em.tol)" + (", or render.tween" if tween else "")
+        message = f"expected at most {MAX_FRAMES} frames, got {work.n_frames} ({frames}); {lower}"
         raise ConfigError(cfg.source, field, message)
     pixels = work.width * work.height * work.n_frames
     if pixels > MAX_PIXELS:
