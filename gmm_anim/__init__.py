@@ -6,6 +6,7 @@
 >>> history = gmm_anim.fit(X, cfg)            # parameters after each EM step
 >>> gmm_anim.render(X, history, cfg, "out.gif")  # doctest: +SKIP
 >>> gmm_anim.animate(cfg)                     # doctest: +SKIP  (inline in Jupyter)
+>>> gmm_anim.animate(X, components=3)         # doctest: +SKIP  (your own points)
 
 The names below are imported on first use, not with the package: the
 command line imports ``gmm_anim.cli`` (and so this package) for every call,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from .config import Config, config_schema
     from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
     from .history import History, Mixture
-    from .pipeline import Animation, animate, fit, load_config, render, sample, summarize
+    from .pipeline import Animation, animate, config_from_dict, fit, load_config, render, sample, summarize
 
 __all__ = [
     "Animation",
@@ -33,6 +34,7 @@ __all__ = [
     "Mixture",
     "OutputError",
     "animate",
+    "config_from_dict",
     "config_schema",
     "fit",
     "load_config",
@@ -53,6 +55,7 @@ _HOMES = {
     "Mixture": "history",
     "Animation": "pipeline",
     "animate": "pipeline",
+    "config_from_dict": "pipeline",
     "fit": "pipeline",
     "render": "pipeline",
     "sample": "pipeline",

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import sampling
 from .config import Config, check_config, check_points
+from .config import config_from_dict as _config_from_dict
 from .config import load_config as _load_valid_config
 from .errors import ConfigError
 from .formats import INLINE_TYPES
@@ -31,6 +32,7 @@ from .history import History
 __all__ = [
     "Animation",
     "animate",
+    "config_from_dict",
     "fit",
     "labels_target",
     "load_config",
@@ -51,6 +53,16 @@ def load_config(path: str | Path, overrides: Mapping[str, object] | None = None,
     """
     cfg = _load_valid_config(path, overrides)
     check_config(cfg, render=render)
+    return cfg
+
+
+def config_from_dict(mapping: Mapping[str, Any], overrides: Mapping[str, object] | None = None) -> Config:
+    """Validate a config given as a mapping, as ``load_config`` does a file (errors name ``<dict>``).
+
+    Then checks the run it describes against the resource limits.
+    """
+    cfg = _config_from_dict(mapping, overrides)
+    check_config(cfg)
     return cfg
 
 
@@ -300,8 +312,22 @@ class Animation:
         return write_file(path, self.data)
 
 
-def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
-    """Sample, fit and render a config (or a config file) into memory, for Jupyter.
+def animate(
+    source: Config | str | Path | Any,
+    *,
+    components: int | None = None,
+    format: str = "gif",
+    **overrides: Any,
+) -> Animation:
+    """Sample (or take), fit and render into memory, for Jupyter.
+
+    ``source`` is a config (a ``Config`` or a config file), or the points
+    themselves: an array of shape (n_samples, n_features) or (n_samples,),
+    or a DataFrame-like object (anything with ``columns`` and
+    ``to_numpy()``), whose column names label the axes. Own points need
+    ``components``, the number of components to fit. Keyword ``overrides``
+    set config keys, a double underscore standing for the dot:
+    ``iterations=80``, ``em__tol=1e-4``, ``render__theme="dark"``.
 
     ``format`` is "gif" (shown as an image), "webp" or "mp4" (shown as a
     ``<video>`` with controls, handy for stepping through the iterations).
@@ -312,11 +338,48 @@ def animate(cfg: Config | str | Path, *, format: str = "gif") -> Animation:
 
     if format not in INLINE_TYPES:
         raise ValueError(f"format: expected one of {', '.join(INLINE_TYPES)}, got {format!r}")
-    if not isinstance(cfg, Config):
-        cfg = load_config(cfg)
-    X, _ = sample(cfg)
+    dotted = {key.replace("__", "."): value for key, value in overrides.items()}
+    if components is not None:
+        dotted["em.components"] = components
+    if isinstance(source, Config) and dotted:
+        raise ValueError("overrides: expected none with a Config (load_config takes overrides)")
+    if isinstance(source, (Config, str, Path)):
+        cfg = source if isinstance(source, Config) else load_config(source, dotted)
+        X, _ = sample(cfg)
+    else:
+        X, names = _own_points(source)
+        cfg = _config_from_dict({}, dotted, own_points=names)
+        check_config(cfg)
     history = fit(X, cfg)
     with tempfile.TemporaryDirectory() as folder:
         path = render(X, history, cfg, Path(folder) / f"animation.{format}", format=format)
         n_frames = count_frames(history, cfg.render)
         return Animation(path.read_bytes(), format, cfg.render.width, cfg.render.height, n_frames)
+
+
+def _own_points(points: Any) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A caller's points as float64 (n, D) and their column names (none for a plain array).
+
+    A DataFrame-like object gives its ``columns`` as names; pandas itself is
+    never imported here.
+    """
+    source = "<array>"
+    names: tuple[str, ...] = ()
+    if hasattr(points, "columns") and hasattr(points, "to_numpy"):
+        names = tuple(str(name) for name in points.columns)
+        points = points.to_numpy()
+    try:
+        X = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(source, "X", f"expected numbers, got {type(points).__name__} that is not ({error})") from None
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.size == 0:
+        raise ConfigError(source, "X", f"expected an array of shape (n_samples, n_features), got shape {X.shape}")
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, column = bad[0]
+        raise ConfigError(source, "X", f"expected finite numbers, got {X[row, column]} at row {row}, column {column}")
+    if names and len(names) != X.shape[1]:
+        names = ()
+    return np.ascontiguousarray(X), names

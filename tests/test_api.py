@@ -301,3 +301,63 @@ def test_render_refuses_a_format_its_path_does_not_name(small_config, tmp_path):
     with pytest.raises(gmm_anim.ConfigError, match="expected an output ending in .mp4 for -f mp4, got -o"):
         gmm_anim.render(X, history, cfg, tmp_path / "x.gif", format="mp4")
     assert list(tmp_path.iterdir()) == [small_config]
+
+
+class FrameLike:
+    """A minimal DataFrame stand-in: column names and to_numpy(), as pandas and polars offer."""
+
+    def __init__(self, columns: list[str], values: np.ndarray) -> None:
+        self.columns = columns
+        self._values = values
+
+    def to_numpy(self) -> np.ndarray:
+        return self._values
+
+
+def two_clusters(n: int = 60) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    return np.vstack([rng.normal([0, 0], 0.5, (n // 2, 2)), rng.normal([4, 1], 0.7, (n - n // 2, 2))])
+
+
+def test_config_from_dict_validates_as_a_file_does(small_config):
+    import yaml
+
+    document = yaml.safe_load(small_config.read_text())
+    from_dict = gmm_anim.config_from_dict(document, {"iterations": 2})
+    from_file = gmm_anim.load_config(small_config, {"iterations": 2})
+    assert from_dict.model_dump() == from_file.model_dump()
+    assert str(from_dict.source) == "<dict>"
+    arrays = {**document, "means": np.array(document["means"]), "weights": tuple(document["weights"])}
+    assert gmm_anim.config_from_dict(arrays).means == from_file.means
+    with pytest.raises(gmm_anim.ConfigError) as caught:
+        gmm_anim.config_from_dict({**document, "render": {"fsp": 3}})
+    assert str(caught.value) == "<dict>: render.fsp: unknown key; did you mean 'render.fps'?"
+    with pytest.raises(gmm_anim.ConfigError, match=r"^<dict>: \(document\): expected a mapping"):
+        gmm_anim.config_from_dict([1, 2])
+
+
+def test_animate_own_points_from_an_array_and_a_frame_like_object(tmp_path):
+    X = two_clusters()
+    tiny = {"iterations": 3, "render__width": 160, "render__height": 120}
+    from_array = gmm_anim.animate(X, components=2, **tiny)
+    assert repr(from_array).startswith("<Animation gif 160x120, 4 frames, ")
+    frame = gmm_anim.animate(FrameLike(["height", "weight"], X), components=2, **tiny)
+    assert frame.data != from_array.data  # the same fit, now with labelled axes
+    with Image.open(io.BytesIO(frame.data)) as gif:
+        assert gif.n_frames == 4
+    with pytest.raises(gmm_anim.ConfigError, match="em.components: expected the number of components"):
+        gmm_anim.animate(X)
+    with pytest.raises(gmm_anim.ConfigError, match=r"X: expected finite numbers, got nan at row 2, column 1"):
+        gmm_anim.animate(np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), components=2)
+
+
+def test_frame_like_column_names_label_the_axes():
+    from gmm_anim.config import config_from_dict
+    from gmm_anim.pipeline import _own_points
+
+    X, names = _own_points(FrameLike(["height", "weight"], two_clusters()))
+    assert names == ("height", "weight") and X.dtype == np.float64 and X.shape == (60, 2)
+    cfg = config_from_dict({"em": {"components": 2}}, own_points=names)
+    assert cfg.axis_names(2) == ("height", "weight")
+    assert config_from_dict({"em": {"components": 2}}, own_points=()).axis_names(2) is None
+    assert _own_points(np.arange(5.0))[0].shape == (5, 1)

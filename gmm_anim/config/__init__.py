@@ -2,7 +2,7 @@
 
 from .field_checks import render_mismatch
 from .limits import check_config, check_points
-from .models import Config, EmConfig, InitialMixture, RenderConfig, load_config
+from .models import Config, EmConfig, InitialMixture, RenderConfig, config_from_dict, load_config
 from .schema import config_schema, schema_json
 from .yaml_reader import parse_value
 
@@ -13,6 +13,7 @@ __all__ = [
     "RenderConfig",
     "check_config",
     "check_points",
+    "config_from_dict",
     "config_schema",
     "load_config",
     "parse_value",

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .limits import Workload
 
 __all__ = ["MAX_ITERATIONS", "MAX_SAMPLES", "Config", "DataSource", "EmConfig", "InitialMixture", "RenderConfig",
-           "load_config", "parse_value"]  # fmt: skip
+           "config_from_dict", "load_config", "parse_value"]  # fmt: skip
 
 MAX_SAMPLES = 10_000_000  # points drawn or read
 MAX_ITERATIONS = 10_000
@@ -163,6 +163,8 @@ class Config(_Section):
     em: EmConfig = EmConfig()
     render: RenderConfig = RenderConfig()
     _source: Path = PrivateAttr(Path())
+    # The caller's own points (animate(X)): their feature names, or () without names; None for a file's config.
+    _own_points: tuple[str, ...] | None = PrivateAttr(None)
     _limits_passed: tuple[Workload, bool] | None = PrivateAttr(None)  # see limits.check_config
 
     @field_validator("em", "render", mode="before")
@@ -184,11 +186,12 @@ class Config(_Section):
     @model_validator(mode="after")
     def _check_together(self, info: ValidationInfo) -> Config:
         self._source = Path((info.context or {}).get("source", ""))
+        self._own_points = (info.context or {}).get("own_points")
         given = [key for key in ("weights", "means", "covariances") if getattr(self, key) is not None]
         if given and len(given) < 3:
             missing = next(key for key in ("weights", "means", "covariances") if key not in given)
             fail((missing,), f"expected {missing} alongside {' and '.join(given)} (the true mixture), got nothing")
-        if not given and self.data is None:
+        if not given and self.data is None and self._own_points is None:
             expected = "the true mixture (weights, means, covariances) or a data file (data)"
             fail(("weights",), f"expected {expected}, got neither")
         if not given and self.em.components is None:
@@ -198,7 +201,7 @@ class Config(_Section):
             )
         self._check_initial_shapes()
         self._check_render()
-        if self.data is None and self.samples < self.n_components:
+        if self.data is None and self._own_points is None and self.samples < self.n_components:
             fail(("samples",), f"expected at least {self.n_components} samples (one per component), got {self.samples}")
         self._warn_unused()
         return self
@@ -300,6 +303,8 @@ class Config(_Section):
         None when the points have no names: drawn from the true mixture, or
         read from a .npy file or a file without a header row.
         """
+        if self._own_points:
+            return self._own_points
         return self.data.feature_names if self.data is not None else None
 
     @property
@@ -352,6 +357,46 @@ def load_config(path: str | Path, overrides: Mapping[str, object] | None = None)
         return Config.model_validate(document, context={"source": source})
     except ValidationError as error:
         raise _config_error(error, source) from None
+
+
+def config_from_dict(
+    mapping: Mapping[str, Any],
+    overrides: Mapping[str, object] | None = None,
+    *,
+    own_points: Sequence[str] | None = None,
+) -> Config:
+    """Validate a config given as a mapping (as a YAML file would parse) just as ``load_config`` does a file.
+
+    Errors name the source ``<dict>``; a ``data`` path is relative to the
+    working directory. Numpy arrays and tuples are taken as lists.
+    ``own_points`` (the caller's own points, for ``animate(X)``): neither a
+    true mixture nor ``data`` is then needed, and the names (one per
+    feature; empty for none) label the axes.
+    """
+    source = Path("<dict>")
+    if not isinstance(mapping, Mapping):
+        raise ConfigError(source, "(document)", f"expected a mapping of config keys, got {describe(mapping)}")
+    document = _plain(mapping)
+    for dotted, value in (overrides or {}).items():
+        _override(document, str(dotted), _plain(value), source)
+    context: dict[str, object] = {"source": source}
+    if own_points is not None:
+        context["own_points"] = tuple(str(name) for name in own_points)
+    try:
+        return Config.model_validate(document, context=context)
+    except ValidationError as error:
+        raise _config_error(error, source) from None
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with arrays and tuples as lists, mappings as dicts, numpy scalars as Python's: what YAML gives."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _override(document: dict[str, Any], dotted: str, value: object, source: Path) -> None:
