@@ -183,7 +183,7 @@ def render(
         render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=cfg.axis_names(X.shape[1])),
         path,
         format=resolved_format,
-        fps=fps if fps is not None else options.fps,
+        fps=fps if fps is not None else options.frame_rate,
         hold=options.hold,
         n_frames=count_frames(history, options),
         key_colours=key_colours(history, options),

@@ -212,6 +212,9 @@ BAD_CHANGES = {
     "a boolean for a number": ({"render": {"fps": True}}, "$.render.fps type: True is not of type 'number'"),
     "fps not > 0": ({"render": {"fps": 0}}, "$.render.fps exclusiveMinimum: 0 is less than or equal to"),
     "unknown theme": ({"render": {"theme": "neon"}}, "$.render.theme enum: 'neon' is not one of"),
+    "frames every 0": ({"render": {"frames": {"every": 0}}}, "$.render.frames.every minimum: 0 is less than"),
+    "frames unknown word": ({"render": {"frames": "some"}}, "$.render.frames enum: 'some' is not one of"),
+    "frames negative": ({"render": {"frames": [3, -1]}}, "$.render.frames[1] minimum: -1 is less than"),
     "one feature index": ({"render": {"dims": [0]}}, "$.render.dims minItems: [0] is too short"),
     "colour channel above 1": (
         {"render": {"palette": ["red", "blue", [0, 2, 0]]}},

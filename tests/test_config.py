@@ -66,7 +66,8 @@ def test_defaults_follow_the_spec(write_config):
         "initial": None,
     }
     render = cfg.render
-    assert (render.output, render.format, render.fps, render.hold) == (None, "auto", 3.0, 1.0)
+    assert (render.output, render.format, render.fps, render.frame_rate, render.hold) == (None, "auto", None, 3.0, 1.0)
+    assert render.frames == "all"
     assert (render.width, render.height, render.sigmas, render.truth) == (600, 600, (2.0,), True)
     assert render.title == "GMM fitting with EM: iteration {iteration}"
 
@@ -104,7 +105,7 @@ def test_config_is_frozen(write_config):
 
 def test_empty_sections_mean_defaults(write_config):
     cfg = load_config(write_config(TRUTH + "em:\nrender:\n"))
-    assert cfg.em.init == "random" and cfg.render.fps == 3.0
+    assert cfg.em.init == "random" and cfg.render.frame_rate == 3.0
 
 
 def test_merge_keys_and_anchors_are_plain_yaml(write_config):

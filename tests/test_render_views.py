@@ -81,12 +81,19 @@ def test_tween_frame_count(tween: int) -> None:
 
 
 def test_each_step_starts_and_ends_on_the_untweened_frames() -> None:
+    """Below the title, which starts where the widest one (a tween's, 2 -> 3) starts, and says the same."""
     X, history = make_points(), make_history(n_iterations=3)
-    untweened = list(render_frames(X, history, options(loglik=True), truth=TRUTH))
-    tweened = list(render_frames(X, history, options(loglik=True, tween=3), truth=TRUTH))
-    for iteration, frame in enumerate(untweened):
-        np.testing.assert_array_equal(tweened[4 * iteration], frame)
-    assert not np.array_equal(tweened[1], tweened[0]) and not np.array_equal(tweened[1], tweened[4])
+    untweened = FrameRenderer(X, history, options(loglik=True), truth=TRUTH)
+    tweened = FrameRenderer(X, history, options(loglik=True, tween=3), truth=TRUTH)
+    title = tweened.title.get_window_extent()
+    below = int(tweened.figure.bbox.height) - int(np.floor(title.y0)) + 1  # the first pixel row under the title
+    for iteration in range(4):
+        frame = untweened.draw(iteration)
+        text = untweened.title.text
+        np.testing.assert_array_equal(tweened.draw(4 * iteration)[below:], frame[below:])
+        assert tweened.title.text == text == f"GMM fitting with EM: iteration {iteration}"
+    first, between, second = (tweened.draw(frame) for frame in (0, 1, 4))
+    assert not np.array_equal(between, first) and not np.array_equal(between, second)
 
 
 def test_tween_interpolates_parameters_not_drawn_geometry() -> None:

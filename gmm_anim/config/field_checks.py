@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast, get_args, get_origin
 
@@ -22,7 +23,10 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from ..data import MAX_COORDINATE
 from .yaml_reader import Path_, describe
 
-__all__ = ["MAX_VARIANCE", "SECTION_CONFIG", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE", "Expect", "Matrix", "fail"]
+__all__ = [
+    "FRAMES_SCHEMA", "LOG_EVERY_UNTIL", "MAX_VARIANCE", "SECTION_CONFIG", "TITLE_FIELDS", "WEIGHT_SUM_TOLERANCE",
+    "EveryNth", "Expect", "Frames", "Matrix", "fail", "frames_missed", "shown_iterations",
+]  # fmt: skip
 
 TITLE_FIELDS = ("iteration", "log_likelihood")
 WEIGHT_SUM_TOLERANCE = 1e-6
@@ -234,6 +238,90 @@ def title(value: str) -> str:
         expected = "format specs that fit an integer iteration and a float log_likelihood"
         fail((), f"expected {expected}, got {value!r}: {error}")
     return value
+
+
+@dataclass(frozen=True)
+class EveryNth:
+    """render.frames: {every: N}, iterations 0, N, 2N, ..."""
+
+    every: int
+
+
+# render.frames: "all", "log", {every: N} or the iteration numbers listed, sorted without repeats.
+Frames = Literal["all", "log"] | EveryNth | tuple[int, ...]
+LOG_EVERY_UNTIL = 10  # render.frames: log shows every iteration up to this one, then ever fewer
+FRAMES_SCHEMA = {
+    "anyOf": [
+        {"enum": ["all", "log"], "type": "string"},
+        {
+            "type": "object",
+            "properties": {"every": {"type": "integer", "minimum": 1}},
+            "required": ["every"],
+            "additionalProperties": False,
+        },
+        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1},
+    ]
+}
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def frames(value: object) -> Frames:
+    """render.frames: all, log, {every: N} with N >= 1, or iteration numbers >= 0, in any order.
+
+    A list is sorted and its repeats dropped: frames run forward in time
+    whatever order the numbers were written in.
+    """
+    what = "all, log, {every: N} or a non-empty list of iteration numbers"
+    if isinstance(value, str):
+        if value not in ("all", "log"):
+            fail((), f"expected {what}, got {describe(value)}")
+        return cast("Frames", value)
+    if isinstance(value, Mapping):
+        if list(value) != ["every"]:
+            fail((), f"expected {what}, got {describe(value)}")
+        step = value["every"]
+        if not _whole(step) or step < 1:
+            fail(("every",), f"expected N, an integer >= 1 (every Nth iteration), got {describe(step)}")
+        return EveryNth(step)
+    given = items(value, (), what)
+    for i, entry in enumerate(given):
+        if not _whole(entry) or entry < 0:
+            fail((i,), f"expected an iteration number, an integer >= 0, got {describe(entry)}")
+    return tuple(sorted(set(given)))
+
+
+def shown_iterations(chosen: Frames, last: int) -> tuple[int, ...]:
+    """The iterations render.frames shows of a fit whose last computed iteration is ``last``, in order.
+
+    ``all``: 0 to last. ``log``: every iteration up to LOG_EVERY_UNTIL (10),
+    then each the one before plus a quarter of it, rounded up (13, 17, 22,
+    28, 35, 44, 55, 69, ...: about 1.25 times apart). ``{every: N}``: 0, N,
+    2N, ... A list: its numbers up to last. The last iteration is always
+    shown; a list naming none of 0 to last is refused before (``frames_missed``).
+    """
+    if chosen == "all":
+        return tuple(range(last + 1))
+    if chosen == "log":
+        shown = list(range(min(LOG_EVERY_UNTIL, last) + 1))
+        while shown[-1] < last:
+            shown.append(min(shown[-1] + (shown[-1] + 3) // 4, last))
+        return tuple(shown)
+    listed = range(0, last + 1, chosen.every) if isinstance(chosen, EveryNth) else chosen
+    shown = [iteration for iteration in listed if iteration < last]
+    return (*shown, last)
+
+
+def frames_missed(chosen: Frames, last: int, reason: str) -> str | None:
+    """The message when render.frames lists no iteration from 0 to ``last`` (``reason`` says why last), else None."""
+    if not isinstance(chosen, tuple) or chosen[0] <= last:
+        return None
+    listed = ", ".join(map(str, chosen[:5])) + (", ..." if len(chosen) > 5 else "")
+    return (
+        f"expected at least one iteration number from 0 to {last} ({reason}), got [{listed}]; list one the fit reaches"
+    )
 
 
 def render_mismatch(

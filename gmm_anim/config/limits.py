@@ -43,6 +43,7 @@ import numpy as np
 from ..data import data_shape
 from ..em.estep import quadratic_features
 from ..errors import ConfigError
+from .field_checks import frames_missed
 from .models import MAX_SAMPLES, Config
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
     "estimate_memory", "workload",
 ]  # fmt: skip
 
-# The config allows 10,000 iterations (10,001 frames); tweens may multiply that.
+# The config allows 10,000 iterations (10,001 frames); tweens may multiply that, render.frames thin it.
 MAX_FRAMES = 20_000
 # Drawing and encoding run at about 30 million pixels a second on one core:
 # this bounds a render to roughly ten minutes (4096 x 4096 x 1192 frames).
@@ -78,16 +79,19 @@ class Workload:
 def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | None = None) -> Workload:
     """The run a config asks for; ``n_samples``, ``n_features`` when the points are known.
 
-    Frames: (iterations + 1) snapshots and ``render.tween`` frames between
-    consecutive ones, so iterations x (tween + 1) + 1.
+    Frames: the S iterations ``render.frames`` shows of all ``iterations``
+    and ``render.tween`` frames between consecutive ones, so
+    (S - 1) x (tween + 1) + 1; with ``frames: all`` S - 1 is ``iterations``.
+    A fit that em.tol stops early shows no more iterations than this.
     """
     truth = cfg.truth
+    n_shown = len(cfg.render.shown_iterations(cfg.iterations))
     return Workload(
         n_samples=cfg.samples if n_samples is None else n_samples,
         n_features=(truth.n_features if truth is not None else 1) if n_features is None else n_features,
         n_components=cfg.n_components,
         n_iterations=cfg.iterations,
-        n_frames=cfg.iterations * (cfg.render.tween + 1) + 1,
+        n_frames=(n_shown - 1) * (cfg.render.tween + 1) + 1,
         width=cfg.render.width,
         height=cfg.render.height,
     )
@@ -235,9 +239,15 @@ def _check(cfg: Config, work: Workload, available: int | None, *, render: bool) 
 
 def _check_frames(cfg: Config, work: Workload) -> None:
     tween = cfg.render.tween
+    missed = frames_missed(cfg.render.frames, cfg.iterations, f"iterations: {cfg.iterations}")
+    if missed is not None:
+        raise ConfigError(cfg.source, "render.frames", missed)
     if work.n_frames > MAX_FRAMES:
         field = "render.tween" if tween else "iterations"
         frames = f"{work.n_iterations} iterations x (tween {tween} + 1) + 1"
+        if cfg.render.frames != "all":
+            steps = (work.n_frames - 1) // (tween + 1)
+            frames = f"{steps + 1} iterations shown (render.frames): {steps} x (tween {tween} + 1) + 1"
         lower = "lower iterations (or stop early with em.tol)" + (", or render.tween" if tween else "")
         message = f"expected at most {MAX_FRAMES} frames, got {work.n_frames} ({frames}); {lower}"
         raise ConfigError(cfg.source, field, message)

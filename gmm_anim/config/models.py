@@ -33,6 +33,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -112,11 +113,13 @@ class RenderConfig(_Section):
     ``output`` is relative to the working directory (not to the config file),
     as any output path given to a command-line tool; None means
     ``<config stem>`` plus the format's suffix in the working directory.
+    ``fps`` None means ``frame_rate``'s default; ``frames`` is read through
+    ``shown_iterations``.
     """
 
     output: Annotated[Path, BeforeValidator(check.path)] | None = None
     format: Annotated[Literal["auto", Format], Expect()] = "auto"
-    fps: Annotated[float, Expect(gt=0, le=50)] = 3.0
+    fps: Annotated[float | None, Expect(gt=0, le=50)] = None
     hold: Annotated[float, Expect(ge=0)] = 1.0
     width: Annotated[int, Expect(ge=64, le=4096)] = 600
     height: Annotated[int, Expect(ge=64, le=4096)] = 600
@@ -130,6 +133,16 @@ class RenderConfig(_Section):
     dims: Annotated[tuple[int, int], BeforeValidator(check.dims)] = (0, 1)
     max_points: Annotated[int, Expect(ge=1)] = 20_000
     labels: Annotated[tuple[str, ...], Field(min_length=1, max_length=2), BeforeValidator(check.labels)] | None = None
+    frames: Annotated[check.Frames, BeforeValidator(check.frames), WithJsonSchema(check.FRAMES_SCHEMA)] = "all"
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second: ``fps``, else 3·(tween + 1) (at most 50), so tweens keep the iterations' pace."""
+        return self.fps if self.fps is not None else min(3.0 * (self.tween + 1), 50.0)
+
+    def shown_iterations(self, last: int) -> tuple[int, ...]:
+        """The iterations drawn of a fit whose last computed iteration is ``last`` (field_checks.shown_iterations)."""
+        return check.shown_iterations(self.frames, last)
 
 
 def _jitter(value: float) -> float:

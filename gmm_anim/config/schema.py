@@ -93,20 +93,27 @@ DESCRIPTIONS: dict[str, str] = {
         "auto takes the format from render.output's suffix (a GIF when there is no output); "
         "or gif, mp4, webp, png (a folder of frames)."
     ),
-    "render.fps": "Frames per second.",
+    "render.fps": (
+        "Frames per second (default: 3·(tween + 1), at most 50, so tween frames smooth the motion "
+        "without slowing the iterations down)."
+    ),
     "render.hold": "Extra seconds the last frame stays on screen.",
     "render.width": "Frame width in pixels.",
     "render.height": "Frame height in pixels.",
     "render.sigmas": "Draw each component's ellipse at these numbers of standard deviations.",
     "render.title": (
         "Title of every frame; {iteration} and {log_likelihood} are filled in, "
-        "format specs allowed ({log_likelihood:.1f})."
+        "format specs allowed ({log_likelihood:.1f}). On a tween frame {iteration} reads 3 -> 4 "
+        "and {log_likelihood} is that of the iteration it leaves (3)."
     ),
     "render.truth": "Draw the true components as dashed ellipses, when they are known.",
     "render.loglik": (
         "Add a panel beside the points: the log-likelihood per point against iteration, growing frame by frame."
     ),
-    "render.tween": ("Interpolated frames between consecutive iterations: I iterations give I·(tween + 1) + 1 frames."),
+    "render.tween": (
+        "Interpolated frames between consecutive iterations shown: S iterations shown give "
+        "(S - 1)·(tween + 1) + 1 frames."
+    ),
     "render.theme": "Colours of the background, text and axes: light or dark.",
     "render.palette": (
         "Component colours: tab10, okabe-ito (colour-blind safe), or a list of at least K matplotlib colours "
@@ -117,6 +124,12 @@ DESCRIPTIONS: dict[str, str] = {
     "render.labels": (
         "Axis labels of the features shown, [x] or [x, y] (default: the data's header names, else feature i); "
         "matplotlib mathtext between $ signs."
+    ),
+    "render.frames": (
+        "Which iterations become frames: all; log (every iteration up to 10, then each the one before plus "
+        "a quarter, rounded up: 13, 17, 22, 28, ...); {every: N} (0, N, 2N, ...); or a list of iteration "
+        "numbers (sorted, repeats dropped, those past the last computed iteration dropped). The last "
+        "computed iteration is always shown."
     ),
 }
 

@@ -6,10 +6,13 @@ data) are kept as a pixel background, and per frame only the changing
 artists are updated in place and blitted over it: the view of the data
 (``plane_view`` for two or more features, ``line_view`` for one), the
 log-likelihood panel (``loglik_panel``), the title and the legend with its live
-weights. Frame f shows the parameters after f EM steps, or with ``tween``
-N the parameters interpolated between iterations (``geometry``), with the
-responsibilities they give recomputed for that frame only, so memory does
-not grow with the number of iterations. Nothing is written to disk here.
+weights. The frames show the iterations ``render.frames`` chooses (every
+one by default: frame f shows the parameters after f EM steps), with
+``tween`` N the parameters interpolated between consecutive ones
+(``geometry``), with the responsibilities they give recomputed for that
+frame only, so memory does not grow with the number of iterations. A tween
+frame's title says which two iterations it lies between (``3 -> 4``).
+Nothing is written to disk here.
 
 Once the fit has finished (the last frame) the true components take the
 colours of the fitted components matched to them (``em.match_components``).
@@ -63,6 +66,22 @@ def check_options(options: RenderConfig, n_features: int, n_components: int, *, 
         raise ConfigError(source, ".".join(map(str, field)), message)
 
 
+def _check_history(options: RenderConfig, history: History, source: object) -> None:
+    """Refuse options the fit cannot honour: check_options, and frames listing no iteration it computed.
+
+    The limits check refuses a list past ``iterations`` before the fit; here
+    the list of a fit that em.tol stopped before every iteration listed.
+    """
+    from ..config.field_checks import frames_missed
+
+    check_options(options, history.means.shape[2], history.weights.shape[1], source=source)
+    last = history.n_iterations
+    reason = f"em.tol stopped the fit at iteration {last}" if history.converged else "the fit's last iteration"
+    missed = frames_missed(options.frames, last, reason)
+    if missed is not None:
+        raise ConfigError(source, "render.frames", missed)
+
+
 def _look(history: History, options: RenderConfig, truth: Mixture | None) -> Look:
     from ..em import match_components
 
@@ -109,13 +128,16 @@ class FrameRenderer:
         n_features = history.means.shape[2]
         if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(f"X must have shape (n_samples, {n_features}) to match the history, got {X.shape}")
-        check_options(options, n_features, history.weights.shape[1], source=source)
+        _check_history(options, history, source)
         self._responsibilities = responsibilities_for(X)  # the points prepared once for every frame
         self._X, self._history, self._options = X, history, options
+        self._shown = options.shown_iterations(history.n_iterations)
+        # the snapshots shown, in order: the views fix their limits over them and the tweens between them
+        self._path = _snapshots(history, self._shown)
         shown_truth = truth if options.truth else None
         self.look = _look(history, options, shown_truth)
         self.colours = self.look.colours
-        self.view = _view_class(n_features)(X, history, options, self.look, truth=shown_truth)
+        self.view = _view_class(n_features)(X, self._path, options, self.look, truth=shown_truth)
         self.layout = FrameLayout(
             options.width,
             options.height,
@@ -127,7 +149,9 @@ class FrameRenderer:
         self.figure, self.canvas, self.axes = self.layout.figure, self.layout.canvas, self.layout.main
         self.view.draw_on(self.axes, labels=axis_labels(options, n_features, feature_names))
         self.panel = self._add_panel() if options.loglik else None
-        self._titles = [self._title_text(i) for i in range(len(history))]
+        self._titles = [self._title_text(i) for i in self._shown]
+        pairs = zip(self._shown, self._shown[1:]) if options.tween else ()
+        self._between_titles = [self._title_text(start, end) for start, end in pairs]
         measured = self._widest_titles()
         title = self.layout.add_title(measured)
         self._add_legend()
@@ -137,7 +161,7 @@ class FrameRenderer:
         self.view.after_layout()
         if self.panel is not None:
             self.panel.fit_note()
-        self.title = FrameTitle(self.canvas, title, self._titles, measured)
+        self.title = FrameTitle(self.canvas, title, self._titles + self._between_titles, measured)
         self._draw_background()
 
     def _draw_background(self) -> None:
@@ -203,14 +227,16 @@ class FrameRenderer:
 
     # -- frames ----------------------------------------------------------------
 
-    def _title_text(self, iteration: int) -> str:
+    def _title_text(self, iteration: int, end: int | None = None) -> str:
+        """The title at ``iteration``, or between it and ``end``, with the log-likelihood at ``iteration``."""
+        shown = iteration if end is None else Between(iteration, end)
         return self._options.title.format(
-            iteration=iteration, log_likelihood=float(self._history.log_likelihood[iteration])
+            iteration=shown, log_likelihood=float(self._history.log_likelihood[iteration])
         )
 
     def _widest_titles(self) -> list[str]:
         """The first frame's title, then the longest few, which bound the widest one drawn."""
-        texts = self._titles
+        texts = self._titles + self._between_titles
         longest = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)[:3]
         return [texts[0], *(texts[i] for i in longest)]
 
@@ -222,16 +248,31 @@ class FrameRenderer:
 
     def update(self, frame: int) -> None:
         """Set every changing artist to show frame ``frame``."""
-        iteration, fraction = frame_step(frame, self._options.tween)
-        final = iteration == len(self._history) - 1
-        mixture = mixture_at(self._history, iteration, fraction)
+        step, fraction = frame_step(frame, self._options.tween)
+        final = step == len(self._path) - 1
+        mixture = mixture_at(self._path, step, fraction)
         resp = self._responsibilities(mixture)
         self.view.update(mixture, resp, final=final)
         if self.panel is not None:
-            self.panel.update(iteration, fraction, final=final)
-        self.title.set_text(self._titles[iteration])
+            self.panel.update(*self._panel_position(frame), final=final)
+        self.title.set_text(self._titles[step] if fraction == 0 else self._between_titles[step])
         for k, text in enumerate(self.weight_texts):
             text.set_text(self._weight_label(k, mixture.weights[k]))
+
+    def _panel_position(self, frame: int) -> tuple[int, float]:
+        """Where frame ``frame`` lies along the iterations: (iteration, fraction of the way to the next).
+
+        A tween between shown iterations 5 and 10 moves evenly from 5 to 10;
+        whole iterations and the remainder are split in integers, so between
+        consecutive iterations the fraction is ``frame_step``'s exactly.
+        """
+        parts = self._options.tween + 1
+        step, offset = divmod(frame, parts)
+        start = self._shown[step]
+        if offset == 0:
+            return start, 0.0
+        passed, remainder = divmod((self._shown[step + 1] - start) * offset, parts)
+        return start + passed, remainder / parts
 
     def draw(self, frame: int) -> np.ndarray:
         """Frame ``frame`` as an array of shape (height, width, 3), dtype uint8, owning its memory.
@@ -267,6 +308,36 @@ def axis_labels(
     return None
 
 
+class Between:
+    """``{iteration}`` in the title of a tween frame: ``3 -> 4``, a format spec applied to each number."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+
+    def __format__(self, spec: str) -> str:
+        return f"{format(self.start, spec)} -> {format(self.end, spec)}"
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+    __repr__ = __str__
+
+
+def _snapshots(history: History, shown: Sequence[int]) -> History:
+    """The snapshots at the iterations ``shown`` as a history of their own (``history`` itself when all)."""
+    if len(shown) == len(history):
+        return history
+    index = np.asarray(shown)
+    return History(
+        history.weights[index],
+        history.means[index],
+        history.covariances[index],
+        history.log_likelihood[index],
+        covariance_type=history.covariance_type,
+        converged=history.converged,
+    )
+
+
 def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
     """The view for the data's dimension, its module alone imported."""
     if n_features == 1:
@@ -283,8 +354,8 @@ def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
 
 
 def count_frames(history: History, options: RenderConfig) -> int:
-    """Frames in the animation: one per iteration, ``tween`` between each, and the initial one."""
-    return history.n_iterations * (options.tween + 1) + 1
+    """Frames in the animation: one per iteration shown (``render.frames``), and ``tween`` between each two."""
+    return (len(options.shown_iterations(history.n_iterations)) - 1) * (options.tween + 1) + 1
 
 
 def key_colours(history: History, options: RenderConfig) -> np.ndarray:
@@ -325,7 +396,7 @@ def render_frames(
     Options the data cannot honour raise ConfigError (naming ``source``, the
     config file) at once; nothing is drawn until the first frame is asked for.
     """
-    check_options(options, history.means.shape[2], history.weights.shape[1], source=source)
+    _check_history(options, history, source)
     return _frames(X, history, options, truth, feature_names)
 
 

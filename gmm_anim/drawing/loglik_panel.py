@@ -4,7 +4,8 @@ The axes are fixed for the whole animation (every iteration's value is known
 before the first frame), so only the line, the marker at the current
 iteration and, on the last frame of a run that ``tol`` stopped, a note are
 redrawn per frame. Between iterations (tween frames) the marker slides along
-the segment joining the two values.
+the segment joining the two values; a tween between iterations shown apart
+(render.frames) passes through the iterations between them.
 """
 
 from __future__ import annotations
