@@ -123,7 +123,9 @@ def test_title_format_specs_are_allowed(write_config):
 
 def test_output_stays_relative_to_the_working_directory(write_config):
     cfg = load_config(write_config(TRUTH + "render: {output: out/anim.gif}\n"))
-    assert cfg.render.output == Path("out/anim.gif")
+    assert cfg.render.output == "out/anim.gif"
+    cfg = load_config(write_config(TRUTH + "render: {output: renders/}\n"))
+    assert cfg.render.output == "renders/"  # a folder to write into: the slash is kept
 
 
 def test_data_is_resolved_against_the_config_folder(tmp_path):
@@ -516,7 +518,7 @@ def test_samples_must_cover_the_fitted_components(write_config):
 def test_overrides_set_dotted_keys(write_config):
     path = write_config(TRUTH)
     cfg = load_config(path, {"iterations": 10, "em.tol": 1e-4, "render.fps": 12, "render.output": "x.mp4"})
-    assert (cfg.iterations, cfg.em.tol, cfg.render.fps, cfg.render.output) == (10, 1e-4, 12.0, Path("x.mp4"))
+    assert (cfg.iterations, cfg.em.tol, cfg.render.fps, cfg.render.output) == (10, 1e-4, 12.0, "x.mp4")
     assert load_config(path).iterations == 40
 
 

@@ -128,3 +128,11 @@ def test_completion_is_for_the_shell_named(tmp_path, shell, first_line):
         assert result.stdout.startswith(first_line), result.stdout[:80]
     result = run(["--show-completion", "tcsh"], tmp_path)
     assert result.returncode == 2 and "'tcsh' is not one of" in result.stderr
+
+
+def test_render_output_ending_in_a_slash_is_a_folder_to_write_into(workspace):
+    (workspace / "o.yaml").write_text(SMALL_CONFIG + "  output: renders/\n")
+    result = run(["render", "o.yaml", "--set", "iterations=1"], workspace)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "wrote renders/o.gif (1 iterations, 2 frames)\n"
+    assert [path.name for path in (workspace / "renders").iterdir()] == ["o.gif"]

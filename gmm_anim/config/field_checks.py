@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -355,6 +356,13 @@ def render_mismatch(
 def path(value: object) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value):
         return Path(value).expanduser()
+    fail((), f"expected a path, got {describe(value)}")
+
+
+def output_path(value: object) -> str:
+    """render.output as typed (``~`` expanded): a trailing ``/`` names a folder to write into, so it is kept."""
+    if isinstance(value, (str, Path)) and str(value):
+        return os.path.expanduser(str(value))
     fail((), f"expected a path, got {describe(value)}")
 
 

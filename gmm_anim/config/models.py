@@ -117,7 +117,7 @@ class RenderConfig(_Section):
     ``shown_iterations``.
     """
 
-    output: Annotated[Path, BeforeValidator(check.path)] | None = None
+    output: Annotated[str, BeforeValidator(check.output_path)] | None = None
     format: Annotated[Literal["auto", Format], Expect()] = "auto"
     fps: Annotated[float | None, Expect(gt=0, le=50)] = None
     hold: Annotated[float, Expect(ge=0)] = 1.0

@@ -87,7 +87,8 @@ DESCRIPTIONS: dict[str, str] = {
     "render": "What the frames look like and where they go.",
     "render.output": (
         "Output path, relative to the working directory (default: the config's name with the "
-        "format's suffix). No suffix means a folder of PNG frames."
+        "format's suffix). No suffix means a folder of PNG frames; an existing folder or a path ending "
+        "in / receives <config stem>.<suffix>; -o overrides it."
     ),
     "render.format": (
         "auto takes the format from render.output's suffix (a GIF when there is no output); "

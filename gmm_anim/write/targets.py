@@ -72,7 +72,7 @@ def resolve_target(
     *,
     source: Path,
     output: str | Path | None,
-    output_key: Path | None,
+    output_key: str | Path | None,
     format_option: str | None,
     format_key: str,
     inputs: Mapping[str, Path],
