@@ -134,6 +134,9 @@ class RenderConfig(_Section):
     max_points: Annotated[int, Expect(ge=1)] = 20_000
     labels: Annotated[tuple[str, ...], Field(min_length=1, max_length=2), BeforeValidator(check.labels)] | None = None
     frames: Annotated[check.Frames, BeforeValidator(check.frames), WithJsonSchema(check.FRAMES_SCHEMA)] = "all"
+    half_steps: Annotated[bool, Expect()] = False
+    uncertainty: Annotated[bool, Expect()] = False
+    density: Annotated[bool, Expect()] = False
 
     @property
     def frame_rate(self) -> float:

@@ -126,6 +126,18 @@ DESCRIPTIONS: dict[str, str] = {
         "Axis labels of the features shown, [x] or [x, y] (default: the data's header names, else feature i); "
         "matplotlib mathtext between $ signs."
     ),
+    "render.half_steps": (
+        "Show the E-step and the M-step of every iteration as separate frames: I iterations give 2I + 2 "
+        "frames (the start with points unassigned, then E-step i recolours the points, M-step i moves "
+        "the ellipses, means and weights, and a last E-step), as Bishop's PRML Figure 9.8."
+    ),
+    "render.uncertainty": (
+        "Size each point by its uncertainty, 1 - its largest responsibility (mclust's uncertainty plot); "
+        "the legend explains the sizes."
+    ),
+    "render.density": (
+        "Shade the fitted mixture's density behind the points, as log-spaced filled contours recomputed every frame."
+    ),
     "render.frames": (
         "Which iterations become frames: all; log (every iteration up to 10, then each the one before plus "
         "a quarter, rounded up: 13, 17, 22, 28, ...); {every: N} (0, N, 2N, ...); or a list of iteration "
