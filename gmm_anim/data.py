@@ -35,7 +35,7 @@ from .errors import ConfigError, GmmAnimWarning
 
 __all__ = [
     "MAX_COORDINATE", "NPY_READ_ERRORS", "SUFFIXES", "Delimiter", "Layout", "Missing", "column_indices", "data_shape",
-    "load_points", "numeric_columns", "read_layout", "read_points", "read_text",
+    "load_points", "numeric_columns", "read_layout", "read_text",
 ]  # fmt: skip
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
@@ -321,22 +321,6 @@ def data_shape(path: Path | os.PathLike[str], delimiter: str = "auto") -> tuple[
 
 
 def load_points(
-    path: Path,
-    *,
-    source: Path,
-    columns: Sequence[int | str] | None = None,
-    delimiter: Delimiter = "auto",
-    standardize: bool = False,
-    missing: Missing = "error",
-) -> np.ndarray:
-    """The points in ``path`` as a float64 array of shape (n_samples, n_features); see ``read_points``."""
-    points, _ = read_points(
-        path, source=source, columns=columns, delimiter=delimiter, standardize=standardize, missing=missing
-    )
-    return points
-
-
-def read_points(
     path: Path,
     *,
     source: Path,

@@ -77,7 +77,7 @@ def sample(cfg: Config) -> tuple[np.ndarray, np.ndarray | None]:
         from .data import load_points
 
         data = cfg.data
-        X = load_points(
+        X, _ = load_points(
             data.path,
             source=cfg.source,
             columns=data.columns,
@@ -223,12 +223,12 @@ def _data_rows(cfg: Config, n_samples: int) -> np.ndarray:
         return np.arange(n_samples)
     import warnings
 
-    from .data import read_points
+    from .data import load_points
 
     data = cfg.data
     with warnings.catch_warnings():  # read again for its rows: sample() said what was dropped
         warnings.simplefilter("ignore")
-        _, rows = read_points(
+        _, rows = load_points(
             data.path, source=cfg.source, columns=data.columns, delimiter=data.delimiter, missing=data.missing
         )
     if len(rows) != n_samples:

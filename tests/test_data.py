@@ -19,7 +19,8 @@ ADVICE = "; fix it, or drop such rows with data.missing: drop"
 
 
 def load(path: Path, **options) -> np.ndarray:
-    points = load_points(path, source=SOURCE, **options)
+    points, rows = load_points(path, source=SOURCE, **options)
+    assert rows.shape == (len(points),) and rows.dtype.kind == "i"
     assert points.dtype == np.float64 and points.ndim == 2 and points.flags.c_contiguous
     return points
 
