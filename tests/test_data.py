@@ -384,9 +384,9 @@ def test_hash_inside_quotes_is_no_comment(write):
 def test_a_large_numeric_file_takes_numpys_reader(tmp_path, monkeypatch):
     points = np.random.default_rng(0).normal(size=(2000, 3))
     np.savetxt(tmp_path / "p.csv", points, delimiter=",", fmt="%.17g", header="a,b,c", comments="")
-    import gmm_anim.data
+    import gmm_anim.data.points
 
-    monkeypatch.setattr(gmm_anim.data._Table, "read_rows", lambda *args: pytest.fail("read row by row"))
+    monkeypatch.setattr(gmm_anim.data.points._Table, "read_rows", lambda *args: pytest.fail("read row by row"))
     np.testing.assert_array_equal(load(tmp_path / "p.csv", columns=["c", "a"]), points[:, [2, 0]])
 
 
