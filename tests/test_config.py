@@ -11,7 +11,7 @@ import pytest
 from conftest import SEED_CONFIG
 from pydantic import ValidationError
 
-from gmm_anim.config.models import load_config, parse_value
+from gmm_anim.config import load_config, parse_value
 from gmm_anim.errors import ConfigError, GmmAnimWarning
 
 TRUTH = """\

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 from gmm_anim import pipeline
 from gmm_anim.cli import app
-from gmm_anim.config import limits
-from gmm_anim.config.models import load_config
+from gmm_anim.config import limits, load_config
 from gmm_anim.config.yaml_reader import MAX_CONFIG_BYTES
 from gmm_anim.data import data_shape
 from gmm_anim.errors import ConfigError

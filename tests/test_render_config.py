@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gmm_anim.config.models import load_config
+from gmm_anim.config import load_config
 from gmm_anim.errors import ConfigError
 
 TWO_D = """\
@@ -119,7 +119,7 @@ def test_validating_a_config_without_a_palette_list_does_not_import_matplotlib(t
     path = tmp_path / "config.yaml"
     path.write_text(TWO_D + "  theme: dark\n  palette: okabe-ito\n  loglik: true\n")
     script = (
-        f"import sys; from gmm_anim.config.models import load_config; load_config({str(path)!r}); "
+        f"import sys; from gmm_anim.config import load_config; load_config({str(path)!r}); "
         "print('matplotlib' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -2,7 +2,8 @@
 
 from .field_checks import render_mismatch
 from .limits import check_config, check_points
-from .models import Config, EmConfig, InitialMixture, RenderConfig, config_from_dict, load_config
+from .loading import config_from_dict, load_config
+from .models import Config, EmConfig, InitialMixture, RenderConfig
 from .schema import config_schema, schema_json
 from .yaml_reader import parse_value
 

@@ -2,7 +2,7 @@
 
 Every check fails through ``fail``: a pydantic error carrying one "expected ...,
 got ..." message and a field path relative to the field being validated
-(``covariances`` -> ``[1][0]``); models.py turns the first error into a
+(``covariances`` -> ``[1][0]``); loading.py turns the first error into a
 ConfigError naming the whole path.
 """
 
