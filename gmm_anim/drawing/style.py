@@ -59,6 +59,10 @@ class Theme:
         their own component's points (dark on both themes: a light outline on
         the dark theme would outshine the marker's colour; there it is the
         background, cut out around the marker)
+    unassigned : points not yet assigned to any component (the first frame with
+        ``render.half_steps``): a mid grey, apart from the background, the
+        other theme colours and every named palette's colours (tab10's grey
+        7f7f7f included)
     """
 
     name: str
@@ -67,14 +71,27 @@ class Theme:
     truth: tuple[float, float, float]
     histogram: tuple[float, float, float]
     marker_edge: tuple[float, float, float]
+    unassigned: tuple[float, float, float]
 
 
 THEMES = {
     "light": Theme(
-        "light", hex_bytes("ffffff"), hex_bytes("000000"), hex_bytes("404040"), hex_bytes("dadada"), hex_bytes("000000")
+        "light",
+        background=hex_bytes("ffffff"),
+        foreground=hex_bytes("000000"),
+        truth=hex_bytes("404040"),
+        histogram=hex_bytes("dadada"),
+        marker_edge=hex_bytes("000000"),
+        unassigned=hex_bytes("a3a3a3"),
     ),
     "dark": Theme(
-        "dark", hex_bytes("181818"), hex_bytes("e8e8e8"), hex_bytes("a8a8a8"), hex_bytes("3c3c3c"), hex_bytes("181818")
+        "dark",
+        background=hex_bytes("181818"),
+        foreground=hex_bytes("e8e8e8"),
+        truth=hex_bytes("a8a8a8"),
+        histogram=hex_bytes("3c3c3c"),
+        marker_edge=hex_bytes("181818"),
+        unassigned=hex_bytes("626262"),
     ),
 }
 
