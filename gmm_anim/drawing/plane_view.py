@@ -158,13 +158,21 @@ class PlaneView:
         truth = [e for row in self.truth_ellipses for e in row]
         return [*data, *truth, *(e for row in self.ellipses for e in row), self.means]
 
-    def update(self, mixture: Mixture, resp: np.ndarray, *, final: bool) -> None:
-        """Show ``mixture``; resp (n_samples, n_components) colours the points."""
+    def update(self, mixture: Mixture, resp: np.ndarray | None, *, final: bool) -> None:
+        """Show ``mixture``; resp (n_samples, n_components) colours the points.
+
+        resp None: the points are not assigned yet, and all take the theme's neutral ``unassigned`` colour.
+        """
+        if resp is None:
+            # one component owning every point, in the neutral colour: the same blend, exactly that colour
+            resp, colours = np.ones((len(self.plane_points), 1)), np.array([self.look.theme.unassigned])
+        else:
+            colours = self.look.colours
         if self.raster is not None and self._density is not None:
-            self.raster.set_data(self._density.image(resp, self.look.colours, self.look.theme.background))
+            self.raster.set_data(self._density.image(resp, colours, self.look.theme.background))
         elif self.points is not None:
             # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per point
-            self.points.set_facecolor(point_colours(resp, self.look.colours))  # type: ignore[arg-type]
+            self.points.set_facecolor(point_colours(resp, colours))  # type: ignore[arg-type]
         self._place(self.ellipses, mixture)
         means, _ = plane(mixture.means, mixture.covariances, self.dims)
         self.means.set_offsets(means)
