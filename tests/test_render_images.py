@@ -46,6 +46,9 @@ CASES: dict[str, Case] = {
     "dark_okabe_ito": Case(TRUTH, {"theme": "dark", "palette": "okabe-ito", "loglik": True}, -1),
     "tween": Case(TRUTH, {"tween": 3}, 2),
     "raster": Case(TRUTH, {"max_points": 1000}, 3, n_samples=5000),
+    "half_steps_m_step": Case(TRUTH, {"half_steps": True, "loglik": True}, 2),
+    "half_steps_start": Case(TRUTH, {"half_steps": True}, 0),
+    "half_steps_line_start": Case(ONE_D, {"half_steps": True, "loglik": True}, 0),
 }
 
 

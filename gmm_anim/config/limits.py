@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import data_shape
+from ..drawing.frame_plan import frame_count
 from ..em.estep import quadratic_features
 from ..errors import ConfigError
 from .field_checks import frames_missed
@@ -81,19 +82,22 @@ def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | Non
 
     Frames: the S iterations ``render.frames`` shows of all ``iterations``
     and ``render.tween`` frames between consecutive ones, so
-    (S - 1) x (tween + 1) + 1; with ``frames: all`` S - 1 is ``iterations``.
-    A fit that em.tol stops early shows no more iterations than this.
+    (S - 1) x (tween + 1) + 1, or with ``render.half_steps`` an E-step and an
+    M-step per step besides, 2 + (S - 1) x (tween + 2) (drawing/frame_plan.py);
+    with ``frames: all`` S - 1 is ``iterations``. A fit that em.tol stops
+    early shows no more iterations than this.
     """
     truth = cfg.truth
-    n_shown = len(cfg.render.shown_iterations(cfg.iterations))
+    render = cfg.render
+    n_shown = len(render.shown_iterations(cfg.iterations))
     return Workload(
         n_samples=cfg.samples if n_samples is None else n_samples,
         n_features=(truth.n_features if truth is not None else 1) if n_features is None else n_features,
         n_components=cfg.n_components,
         n_iterations=cfg.iterations,
-        n_frames=(n_shown - 1) * (cfg.render.tween + 1) + 1,
-        width=cfg.render.width,
-        height=cfg.render.height,
+        n_frames=frame_count(n_shown, tween=render.tween, half_steps=render.half_steps),
+        width=render.width,
+        height=render.height,
     )
 
 
@@ -244,11 +248,16 @@ def _check_frames(cfg: Config, work: Workload) -> None:
         raise ConfigError(cfg.source, "render.frames", missed)
     if work.n_frames > MAX_FRAMES:
         field = "render.tween" if tween else "iterations"
-        frames = f"{work.n_iterations} iterations x (tween {tween} + 1) + 1"
+        half = cfg.render.half_steps
+        steps = len(cfg.render.shown_iterations(cfg.iterations)) - 1
+        count = f"2 + {{}} x (tween {tween} + 2)" if half else f"{{}} x (tween {tween} + 1) + 1"
+        frames = count.format(f"{steps} iterations")
         if cfg.render.frames != "all":
-            steps = (work.n_frames - 1) // (tween + 1)
-            frames = f"{steps + 1} iterations shown (render.frames): {steps} x (tween {tween} + 1) + 1"
+            frames = f"{steps + 1} iterations shown (render.frames): " + count.format(steps)
+        if half:
+            frames += " with render.half_steps"
         lower = "lower iterations (or stop early with em.tol)" + (", or render.tween" if tween else "")
+        lower += ", or turn render.half_steps off" if half else ""
         message = f"expected at most {MAX_FRAMES} frames, got {work.n_frames} ({frames}); {lower}"
         raise ConfigError(cfg.source, field, message)
     pixels = work.width * work.height * work.n_frames

@@ -12,6 +12,8 @@ one by default: frame f shows the parameters after f EM steps), with
 (``geometry``), with the responsibilities they give recomputed for that
 frame only, so memory does not grow with the number of iterations. A tween
 frame's title says which two iterations it lies between (``3 -> 4``).
+With ``render.half_steps`` the E-step and the M-step of every iteration are
+frames of their own (``frame_plan`` orders the frames and titles them).
 Nothing is written to disk here.
 
 Once the fit has finished (the last frame) the true components take the
@@ -27,7 +29,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..history import History, Mixture
-from .geometry import frame_step, mixture_at
+from .frame_plan import FramePlan, PlannedFrame, frame_count
+from .geometry import mixture_at
 from .style import THEMES, Look, component_colours, level_colours, size_scale, to_bytes
 
 if TYPE_CHECKING:
@@ -66,7 +69,7 @@ def check_options(options: RenderConfig, n_features: int, n_components: int, *, 
         raise ConfigError(source, ".".join(map(str, field)), message)
 
 
-def _check_history(options: RenderConfig, history: History, source: object) -> None:
+def check_history(options: RenderConfig, history: History, source: object) -> None:
     """Refuse options the fit cannot honour: check_options, and frames listing no iteration it computed.
 
     The limits check refuses a list past ``iterations`` before the fit; here
@@ -82,7 +85,7 @@ def _check_history(options: RenderConfig, history: History, source: object) -> N
         raise ConfigError(source, "render.frames", missed)
 
 
-def _look(history: History, options: RenderConfig, truth: Mixture | None) -> Look:
+def look_for(history: History, options: RenderConfig, truth: Mixture | None) -> Look:
     from ..em import match_components
 
     theme = THEMES[options.theme]
@@ -128,16 +131,18 @@ class FrameRenderer:
         n_features = history.means.shape[2]
         if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(f"X must have shape (n_samples, {n_features}) to match the history, got {X.shape}")
-        _check_history(options, history, source)
+        check_history(options, history, source)
         self._responsibilities = responsibilities_for(X)  # the points prepared once for every frame
         self._X, self._history, self._options = X, history, options
         self._shown = options.shown_iterations(history.n_iterations)
+        self.plan = FramePlan(self._shown, tween=options.tween, half_steps=options.half_steps)
         # the snapshots shown, in order: the views fix their limits over them and the tweens between them
-        self._path = _snapshots(history, self._shown)
+        self._path = snapshots(history, self._shown)
+        self._coloured: tuple[tuple[int, int] | None, np.ndarray | None] = (None, None)
         shown_truth = truth if options.truth else None
-        self.look = _look(history, options, shown_truth)
+        self.look = look_for(history, options, shown_truth)
         self.colours = self.look.colours
-        self.view = _view_class(n_features)(X, self._path, options, self.look, truth=shown_truth)
+        self.view = view_class(n_features)(X, self._path, options, self.look, truth=shown_truth)
         self.layout = FrameLayout(
             options.width,
             options.height,
@@ -149,9 +154,7 @@ class FrameRenderer:
         self.figure, self.canvas, self.axes = self.layout.figure, self.layout.canvas, self.layout.main
         self.view.draw_on(self.axes, labels=axis_labels(options, n_features, feature_names))
         self.panel = self._add_panel() if options.loglik else None
-        self._titles = [self._title_text(i) for i in self._shown]
-        pairs = zip(self._shown, self._shown[1:]) if options.tween else ()
-        self._between_titles = [self._title_text(start, end) for start, end in pairs]
+        self._titles = [self.plan.title(frame, options.title, history.log_likelihood) for frame in self.plan.frames]
         measured = self._widest_titles()
         title = self.layout.add_title(measured)
         self._add_legend()
@@ -161,7 +164,7 @@ class FrameRenderer:
         self.view.after_layout()
         if self.panel is not None:
             self.panel.fit_note()
-        self.title = FrameTitle(self.canvas, title, self._titles + self._between_titles, measured)
+        self.title = FrameTitle(self.canvas, title, self._titles, measured)
         self._draw_background()
 
     def _draw_background(self) -> None:
@@ -227,18 +230,17 @@ class FrameRenderer:
 
     # -- frames ----------------------------------------------------------------
 
-    def _title_text(self, iteration: int, end: int | None = None) -> str:
-        """The title at ``iteration``, or between it and ``end``, with the log-likelihood at ``iteration``."""
-        shown = iteration if end is None else Between(iteration, end)
-        return self._options.title.format(
-            iteration=shown, log_likelihood=float(self._history.log_likelihood[iteration])
-        )
-
     def _widest_titles(self) -> list[str]:
-        """The first frame's title, then the longest few, which bound the widest one drawn."""
-        texts = self._titles + self._between_titles
+        """The first frame's title, then the longest few, which bound the widest one drawn.
+
+        Candidates: the titles of the frames that draw a snapshot, then the
+        first tween frame's of each step (the others repeat it).
+        """
+        frames = self.plan.frames
+        texts = [self._titles[f] for f, frame in enumerate(frames) if frame.offset == 0]
+        texts += [self._titles[f] for f, frame in enumerate(frames) if frame.offset == 1]
         longest = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)[:3]
-        return [texts[0], *(texts[i] for i in longest)]
+        return [self._titles[0], *(texts[i] for i in longest)]
 
     @property
     def animated_artists(self) -> list:
@@ -247,32 +249,37 @@ class FrameRenderer:
         return [*self.view.animated_artists, *panel, self.title.rest, *self.weight_texts]
 
     def update(self, frame: int) -> None:
-        """Set every changing artist to show frame ``frame``."""
-        step, fraction = frame_step(frame, self._options.tween)
-        final = step == len(self._path) - 1
-        mixture = mixture_at(self._path, step, fraction)
-        resp = self._responsibilities(mixture)
-        self.view.update(mixture, resp, final=final)
+        """Set every changing artist to show frame ``frame``.
+
+        The log-likelihood panel's marker sits at the parameters drawn: on an
+        E-step frame at the iteration before (the E-step evaluates it), on an
+        M-step frame at the new one.
+        """
+        planned = self.plan.frames[frame]
+        final = frame == len(self.plan) - 1
+        mixture = mixture_at(self._path, planned.step, self.plan.fraction(planned.offset))
+        self.view.update(mixture, self._resp(planned, mixture), final=final)
         if self.panel is not None:
-            self.panel.update(*self._panel_position(frame), final=final)
-        self.title.set_text(self._titles[step] if fraction == 0 else self._between_titles[step])
+            self.panel.update(*self.plan.position(planned), final=final)
+        self.title.set_text(self._titles[frame])
         for k, text in enumerate(self.weight_texts):
             text.set_text(self._weight_label(k, mixture.weights[k]))
 
-    def _panel_position(self, frame: int) -> tuple[int, float]:
-        """Where frame ``frame`` lies along the iterations: (iteration, fraction of the way to the next).
+    def _resp(self, planned: PlannedFrame, drawn: Mixture) -> np.ndarray | None:
+        """The responsibilities colouring the frame's points (None: not yet assigned), kept while they repeat.
 
-        A tween between shown iterations 5 and 10 moves evenly from 5 to 10;
-        whole iterations and the remainder are split in integers, so between
-        consecutive iterations the fraction is ``frame_step``'s exactly.
+        Half steps colour the E-step, the M-step and the tween frames between
+        them alike, so they are computed once for the three.
         """
-        parts = self._options.tween + 1
-        step, offset = divmod(frame, parts)
-        start = self._shown[step]
-        if offset == 0:
-            return start, 0.0
-        passed, remainder = divmod((self._shown[step + 1] - start) * offset, parts)
-        return start + passed, remainder / parts
+        key = planned.coloured_by
+        if key is None:
+            return None
+        if self._coloured[0] != key:
+            step, offset = key
+            same = key == (planned.step, planned.offset)
+            colouring = drawn if same else mixture_at(self._path, step, self.plan.fraction(offset))
+            self._coloured = (key, self._responsibilities(colouring))
+        return self._coloured[1]
 
     def draw(self, frame: int) -> np.ndarray:
         """Frame ``frame`` as an array of shape (height, width, 3), dtype uint8, owning its memory.
@@ -308,22 +315,7 @@ def axis_labels(
     return None
 
 
-class Between:
-    """``{iteration}`` in the title of a tween frame: ``3 -> 4``, a format spec applied to each number."""
-
-    def __init__(self, start: int, end: int) -> None:
-        self.start, self.end = start, end
-
-    def __format__(self, spec: str) -> str:
-        return f"{format(self.start, spec)} -> {format(self.end, spec)}"
-
-    def __str__(self) -> str:
-        return format(self, "")
-
-    __repr__ = __str__
-
-
-def _snapshots(history: History, shown: Sequence[int]) -> History:
+def snapshots(history: History, shown: Sequence[int]) -> History:
     """The snapshots at the iterations ``shown`` as a history of their own (``history`` itself when all)."""
     if len(shown) == len(history):
         return history
@@ -338,7 +330,7 @@ def _snapshots(history: History, shown: Sequence[int]) -> History:
     )
 
 
-def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
+def view_class(n_features: int) -> type[PlaneView] | type[LineView]:
     """The view for the data's dimension, its module alone imported."""
     if n_features == 1:
         from .line_view import LineView
@@ -354,15 +346,22 @@ def _view_class(n_features: int) -> type[PlaneView] | type[LineView]:
 
 
 def count_frames(history: History, options: RenderConfig) -> int:
-    """Frames in the animation: one per iteration shown (``render.frames``), and ``tween`` between each two."""
-    return (len(options.shown_iterations(history.n_iterations)) - 1) * (options.tween + 1) + 1
+    """Frames in the animation: one per iteration shown (``render.frames``), and ``tween`` between each two.
+
+    With ``render.half_steps``: the start, an E-step and an M-step (with the
+    tween frames between them) per shown iteration after the first, and a
+    last E-step (``frame_plan.frame_count``).
+    """
+    n_shown = len(options.shown_iterations(history.n_iterations))
+    return frame_count(n_shown, tween=options.tween, half_steps=options.half_steps)
 
 
 def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     """The colours the GIF palette must contain exactly, as bytes.
 
-    The theme's background, foreground, mean-marker outline, truth and (one
-    feature) histogram colours, and each component colour at each sigma level.
+    The theme's background, foreground, mean-marker outline, truth, (one
+    feature) histogram and (half steps) unassigned colours, and each
+    component colour at each sigma level.
 
     Returns an array of shape (n_colours, 3), dtype uint8, without repeats.
     """
@@ -376,6 +375,8 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
         parts.append(np.array([theme.truth]))
     if one_feature:
         parts.append(np.array([theme.histogram]))
+    if options.half_steps:
+        parts.append(np.array([theme.unassigned]))
     return to_bytes(np.concatenate(parts))
 
 
@@ -396,7 +397,7 @@ def render_frames(
     Options the data cannot honour raise ConfigError (naming ``source``, the
     config file) at once; nothing is drawn until the first frame is asked for.
     """
-    _check_history(options, history, source)
+    check_history(options, history, source)
     return _frames(X, history, options, truth, feature_names)
 
 

@@ -188,13 +188,20 @@ class LineView:
         data = [self.raster if self.use_raster else self.rug]
         return [*data, *self.truth_curves, self.mixture_curve, *self.curves, self.means]
 
-    def update(self, mixture: Mixture, resp: np.ndarray, *, final: bool) -> None:
-        """Show ``mixture``; resp (n_samples, n_components) colours the rug."""
+    def update(self, mixture: Mixture, resp: np.ndarray | None, *, final: bool) -> None:
+        """Show ``mixture``; resp (n_samples, n_components) colours the rug, None draws it unassigned.
+
+        Unassigned points (the start of half steps) take the theme's neutral
+        colour: as one component that owns every point.
+        """
+        colours = self.look.colours
+        if resp is None:
+            resp, colours = np.ones((len(self.x), 1)), np.array([self.look.theme.unassigned])
         if self.raster is not None and self._density is not None:
-            self.raster.set_data(self._density.image(resp, self.look.colours, self.look.theme.background))
+            self.raster.set_data(self._density.image(resp, colours, self.look.theme.background))
         elif self.rug is not None:
             # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per tick
-            self.rug.set_edgecolor(point_colours(resp, self.look.colours))  # type: ignore[arg-type]
+            self.rug.set_edgecolor(point_colours(resp, colours))  # type: ignore[arg-type]
         densities = _densities(self.grid, mixture)
         for curve, density in zip(self.curves, densities):
             curve.set_ydata(density)
