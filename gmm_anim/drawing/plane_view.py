@@ -5,6 +5,19 @@ and every ellipse is the exact marginal: the (i, j) sub-block of the
 covariance. Above ``render.max_points`` points the scatter becomes a
 density raster (density_raster.py) whose grid matches the axes' pixels,
 so it is built only once the layout is final (``after_layout``).
+
+``render.uncertainty`` sizes each point of the scatter by its uncertainty,
+1 - its largest responsibility, as mclust's uncertainty plot does: the area
+grows linearly from CERTAIN_AREA (a point owned by one component) to
+UNCERTAIN_AREA at 1 - 1/K, the most a point can have (shared evenly by all K
+components); the legend shows the two ends of that scale. The density raster
+has no markers to size (a cell holds many points, and its colour already
+blends their responsibilities), so above ``render.max_points`` the option is
+left unused, as it is with one component (every point certain).
+
+``render.density`` shades the fitted mixture's density behind everything
+else (density_contours.py), painted pixel by pixel over the axes; the
+spines are then redrawn over it every frame.
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..history import History, Mixture
+from .density_contours import DensityShading, band_colours, peak_log_density
 from .density_raster import DensityRaster, raster_artist
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
 from .layout import truth_and_mean_handles
@@ -32,6 +46,9 @@ __all__ = ["PlaneView"]
 MEAN_MARKER_AREA = 110  # points^2 at scale 1
 POINT_AREA = 16
 RASTER_CELL = 2  # pixels per raster cell at scale 1: about the size of a scatter dot
+CONTOUR_CELL = 4  # pixels between the nodes of the density's grid at scale 1 (interpolated between)
+CERTAIN_AREA = 6  # points^2 at scale 1 of a point owned by one component (render.uncertainty)
+UNCERTAIN_AREA = 90  # ... of a point shared evenly by every component
 
 
 class PlaneView:
@@ -57,10 +74,15 @@ class PlaneView:
         self.look = look
         self.plane_points = np.ascontiguousarray(X[:, self.dims])
         self.use_raster = len(X) > options.max_points
+        # one component leaves every point certain: nothing to size
+        self.sized_by_uncertainty = options.uncertainty and not self.use_raster and len(look.colours) > 1
         self.truth = truth
         self.limits = self._limits(history)
         self._first = history[0]
         self._density: DensityRaster | None = None
+        # the top contour level: the peak of the fitted mixture, the last snapshot shown
+        self._top_level = peak_log_density(history.final, self.dims) if options.density else None
+        self.shading: DensityShading | None = None
 
     @property
     def data_aspect(self) -> float:
@@ -97,6 +119,13 @@ class PlaneView:
             axes.set_ylabel(labels[1])
         scale = self.look.scale
         self.points, self.raster = None, None
+        if self._top_level is not None:
+            cell = max(1, round(CONTOUR_CELL * scale))
+            self.shading = DensityShading(top=self._top_level, dims=self.dims, theme=self.look.theme, cell=cell)
+            axes.add_artist(self.shading)
+            # the shading fills the axes, so the spines are drawn over it every frame
+            for spine in axes.spines.values():
+                spine.set_animated(True)
         if self.use_raster:
             (left, right), (bottom, top) = self.limits
             self.raster = raster_artist(axes, (left, right, bottom, top))
@@ -156,13 +185,15 @@ class PlaneView:
         """The changing artists in drawing (zorder) order."""
         data = [self.raster if self.use_raster else self.points]
         truth = [e for row in self.truth_ellipses for e in row]
-        return [*data, *truth, *(e for row in self.ellipses for e in row), self.means]
+        shading = [] if self.shading is None else [self.shading, *self.axes.spines.values()]
+        return [*shading, *data, *truth, *(e for row in self.ellipses for e in row), self.means]
 
     def update(self, mixture: Mixture, resp: np.ndarray | None, *, final: bool) -> None:
         """Show ``mixture``; resp (n_samples, n_components) colours the points.
 
         resp None: the points are not assigned yet, and all take the theme's neutral ``unassigned`` colour.
         """
+        areas = self.uncertainty_areas(resp) if self.sized_by_uncertainty else None
         if resp is None:
             # one component owning every point, in the neutral colour: the same blend, exactly that colour
             resp, colours = np.ones((len(self.plane_points), 1)), np.array([self.look.theme.unassigned])
@@ -173,6 +204,10 @@ class PlaneView:
         elif self.points is not None:
             # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per point
             self.points.set_facecolor(point_colours(resp, colours))  # type: ignore[arg-type]
+            if areas is not None:
+                self.points.set_sizes(areas)
+        if self.shading is not None:
+            self.shading.set_mixture(mixture)
         self._place(self.ellipses, mixture)
         means, _ = plane(mixture.means, mixture.covariances, self.dims)
         self.means.set_offsets(means)
@@ -188,6 +223,18 @@ class PlaneView:
             for k, row in enumerate(ellipses):
                 row[index].set(center=means[k], width=widths[k], height=heights[k], angle=angles[k])
 
+    def uncertainty_areas(self, resp: np.ndarray | None) -> np.ndarray:
+        """Marker areas (points^2) from each point's uncertainty, 1 - max_k resp[:, k]: shape (n_samples,).
+
+        Linear in the uncertainty, from CERTAIN_AREA at 0 to UNCERTAIN_AREA at
+        1 - 1/K. Points not yet assigned (resp None) keep the plain size.
+        """
+        if resp is None:
+            return np.full(len(self.plane_points), POINT_AREA * self.look.scale**2)
+        most = 1.0 - 1.0 / resp.shape[1]
+        share = (1.0 - resp.max(axis=1)) / most if most > 0 else np.zeros(len(resp))
+        return _areas(share, self.look.scale)
+
     # -- legend ----------------------------------------------------------------
 
     def legend_entries(self) -> tuple[list, list, list[str], str]:
@@ -202,5 +249,42 @@ class PlaneView:
         others, labels = truth_and_mean_handles(
             self.look, show_truth=self.truth is not None, mean_marker_area=MEAN_MARKER_AREA
         )
+        if self.sized_by_uncertainty:
+            others.append(self._uncertainty_handle())
+            most = 1.0 - 1.0 / len(self.look.colours)
+            labels.append(f"uncertainty 0 … {most:.2g}")
+        if self.shading is not None:
+            others.append(self._density_handle())
+            labels.append("density (log)")
         sigmas = ", ".join(f"{level:g}σ" for level in self.look.levels)
         return components, others, labels, f"ellipses: {sigmas}"
+
+    def _uncertainty_handle(self) -> tuple:
+        """Two markers sized as the scatter sizes uncertainty 0 and 1 - 1/K, in the truth grey."""
+        from matplotlib.lines import Line2D
+
+        areas = _areas(np.array([0.0, 1.0]), self.look.scale)
+        return tuple(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=float(np.sqrt(area)),  # a marker's size is its diameter; a scatter's, its area
+                markeredgewidth=0,
+                markerfacecolor=self.look.theme.truth,
+            )
+            for area in areas
+        )
+
+    def _density_handle(self) -> tuple:
+        """Three squares in the shades of the sparsest, a middle and the densest band."""
+        from matplotlib.patches import Patch
+
+        shades = band_colours(self.look.theme)
+        return tuple(Patch(facecolor=shades[i], edgecolor="none") for i in (0, len(shades) // 2, len(shades) - 1))
+
+
+def _areas(share: np.ndarray, scale: float) -> np.ndarray:
+    """Marker areas (points^2) at ``share`` = uncertainty / (1 - 1/K), in [0, 1]."""
+    return (CERTAIN_AREA + (UNCERTAIN_AREA - CERTAIN_AREA) * np.clip(share, 0.0, 1.0)) * scale**2
