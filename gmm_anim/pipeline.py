@@ -14,6 +14,7 @@ are larger than the ones it was checked for (a Python caller's own X).
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ __all__ = [
     "output_target",
     "render",
     "sample",
+    "stills",
+    "stills_target",
     "summarize",
     "write_labels",
 ]
@@ -189,6 +192,69 @@ def render(
         key_colours=key_colours(history, options),
         progress=progress,
     )
+
+
+def stills_target(cfg: Config, output: str | Path | None = None) -> tuple[Path, str]:
+    """Where ``stills`` writes and in which format: the output's suffix, .pdf, .svg or .png.
+
+    No output: ``<config stem>-stills.pdf`` in the working directory; an
+    existing folder, or a path ending in ``/``, receives that name. An output
+    that the run reads (the config, its data file) is refused.
+    """
+    from .drawing.stills import STILL_FORMATS
+    from .write import check_not_an_input
+
+    name = f"{cfg.source.stem}-stills.pdf"
+    if output is None:
+        path = Path(name)
+    else:
+        path = Path(output)
+        if str(output).endswith(("/", os.sep)) or path.is_dir():
+            path = path / name
+    format = STILL_FORMATS.get(path.suffix.lower())
+    if format is None:
+        raise ConfigError(cfg.source, "-o", f"expected a file name ending in .pdf, .svg or .png, got {str(output)!r}")
+    check_not_an_input(path, _inputs(cfg), cfg.source, "-o")
+    return path, format
+
+
+def stills(
+    X: np.ndarray,
+    history: History,
+    cfg: Config,
+    output: str | Path | None = None,
+    *,
+    at: str | None = None,
+    columns: int | None = None,
+) -> Path:
+    """Draw chosen frames of the animation as the panels of one figure and write it (PDF, SVG or PNG).
+
+    ``at`` is the CLI's ``--at`` ("0,1,5", with render.half_steps also "E3",
+    "M3"); None means 0, 1, 2, 5, 20 and the last iteration, those that
+    exist. ``columns`` panels to a row (default up to 3). Returns the path
+    written; a bad ``at`` raises ConfigError before anything is written.
+    """
+    from .drawing.stills import default_stills, parse_at, still_bytes, still_figure
+    from .write import write_file
+
+    path, format = stills_target(cfg, output)
+    options = cfg.render
+    chosen = (
+        default_stills(history.n_iterations)
+        if at is None
+        else parse_at(at, half_steps=options.half_steps, source=cfg.source)
+    )
+    figure = still_figure(
+        X,
+        history,
+        options,
+        chosen,
+        columns=columns,
+        truth=cfg.truth if options.truth else None,
+        feature_names=cfg.axis_names(X.shape[1]),
+        source=cfg.source,
+    )
+    return write_file(path, still_bytes(figure, format))
 
 
 def labels_target(cfg: Config, path: str | Path) -> Path:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.legend import Legend
     from matplotlib.text import Text
 
-__all__ = ["FrameLayout", "PANEL_SHARE"]
+__all__ = ["FrameLayout", "PANEL_SHARE", "style_axes", "truth_and_mean_handles"]
 
 PANEL_SHARE = 0.5  # the log-likelihood panel's width (beside) or height (below) relative to the main axes
 MIN_SHARE = 0.4  # a layout fits when every axes keeps this much of its grid cell in each direction
@@ -73,15 +73,7 @@ class FrameLayout:
 
     def style_axes(self, axes: Axes) -> None:
         """Theme colours; spines and ticks a whole number of pixels wide, so drawn crisp, without fringes."""
-        line_width = max(1, round(self.scale)) * 72 / DPI
-        axes.set_facecolor(self.theme.background)
-        axes.spines[:].set_linewidth(line_width)
-        axes.spines[:].set_color(self.theme.foreground)
-        axes.tick_params(labelsize=9 * self.font, colors=self.theme.foreground, width=line_width)
-        axes.xaxis.label.set_color(self.theme.foreground)
-        axes.yaxis.label.set_color(self.theme.foreground)
-        axes.xaxis.label.set_fontsize(9 * self.font)
-        axes.yaxis.label.set_fontsize(9 * self.font)
+        style_axes(axes, self.theme, line_width=max(1, round(self.scale)) * 72 / DPI, font_size=9 * self.font)
 
     # -- title ---------------------------------------------------------------
 
@@ -297,6 +289,18 @@ class FrameLayout:
         else:
             half, centre = (x1 - x0) / box_aspect / 2, (y0 + y1) / 2
             self.main.set_ylim(centre - half, centre + half)
+
+
+def style_axes(axes: Axes, theme: Theme, *, line_width: float, font_size: float) -> None:
+    """Theme colours on ``axes``: face, spines and ticks ``line_width`` points wide, labels of ``font_size``."""
+    axes.set_facecolor(theme.background)
+    axes.spines[:].set_linewidth(line_width)
+    axes.spines[:].set_color(theme.foreground)
+    axes.tick_params(labelsize=font_size, colors=theme.foreground, width=line_width)
+    axes.xaxis.label.set_color(theme.foreground)
+    axes.yaxis.label.set_color(theme.foreground)
+    axes.xaxis.label.set_fontsize(font_size)
+    axes.yaxis.label.set_fontsize(font_size)
 
 
 def truth_and_mean_handles(look: Look, *, show_truth: bool, mean_marker_area: float) -> tuple[list, list[str]]:
