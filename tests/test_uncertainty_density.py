@@ -221,7 +221,14 @@ def test_band_shades_run_from_the_background_towards_the_foreground(theme: str) 
     np.testing.assert_array_equal(np.round(colours * 255) / 255, colours)  # on the pixel grid
 
 
-@pytest.mark.parametrize("fields", [{"density": True}, {"density": True, "uncertainty": True, "sigmas": (1.0, 2.0)}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"density": True},
+        {"density": True, "uncertainty": True, "sigmas": (1.0, 2.0)},
+        {"density": True, "uncertainty": True, "max_points": 100},  # the shading under a density raster
+    ],
+)
 def test_blitted_frames_equal_a_full_redraw_with_the_shading(fields: dict) -> None:
     X, history = make_points(), make_history()
     opts = options(**fields)
@@ -288,3 +295,19 @@ def test_the_shaded_sized_frame_matches_its_reference_image(tmp_path: Path) -> N
     Image.fromarray(reference_frame()).save(actual)
     assert Image.open(actual).size == Image.open(REFERENCE).size
     assert compare_images(str(REFERENCE), str(actual), tol=TOLERANCE) is None
+
+
+@pytest.mark.parametrize("format", ["pdf", "svg", "png"])
+def test_the_shading_draws_through_every_backend(format: str) -> None:
+    """Stills save views with savefig: vector backends embed the shading as an image, PNG at any dpi."""
+    from io import BytesIO
+
+    renderer = FrameRenderer(make_points(), make_history(), options(density=True), truth=TRUTH)
+    renderer.update(2)
+    for artist in renderer.animated_artists:
+        artist.set_animated(False)
+    buffer = BytesIO()
+    renderer.figure.savefig(buffer, format=format, dpi=150)
+    assert buffer.tell() > 1000
+    if format == "svg":
+        assert b"<image" in buffer.getvalue()
