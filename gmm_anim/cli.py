@@ -198,6 +198,55 @@ def render(
                 sys.stderr.write(f"wrote {written} ({history.n_iterations} iterations, {n_frames} frames)\n")
 
 
+@app.command()
+def stills(
+    config: Annotated[Path, typer.Argument(help="YAML config file.", show_default=False, metavar="CONFIG")],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="0,1,2,5,20",
+            help="The frames to draw, in order: iteration numbers (the state after that many EM steps), "
+            "with render.half_steps also E3 and M3. Default: 0, 1, 2, 5, 20 and the last iteration, those that exist.",
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FIGURE",
+            help="A .pdf or .svg (vector) or .png (200 dpi) file; the suffix picks the format. "
+            "Default: <config stem>-stills.pdf in the working directory.",
+        ),
+    ] = None,
+    columns: Annotated[
+        int | None, typer.Option("--columns", min=1, metavar="N", help="Panels per row (default: up to 3).")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Draw chosen frames of CONFIG's fit as the panels of one figure.
+
+    For handouts and papers: every panel has the same limits and colours, one
+    legend serves them all, and each is titled "L = 5" (after 5 iterations),
+    or "E-step 3" / "M-step 3" with render.half_steps.
+
+    Example: gmm-anim stills configs/seed.yaml --at 0,1,5,40 -o em.pdf
+    """
+    from . import pipeline
+    from .drawing.stills import parse_at
+
+    with _reported_errors():
+        cfg = pipeline.load_config(config, _parse_overrides(set_ or []), render=False)
+        path, _ = pipeline.stills_target(cfg, output)  # before the fit, so a bad name costs nothing
+        if at is not None:
+            parse_at(at, half_steps=cfg.render.half_steps, source=cfg.source)
+        X, _ = pipeline.sample(cfg)
+        history = pipeline.fit(X, cfg)
+        written = pipeline.stills(X, history, cfg, path, at=at, columns=columns)
+        sys.stderr.write(f"wrote {written}\n")
+
+
 def _output_targets(configs: list[Config], output: str | None, format: str | None) -> list[tuple[Path, str]]:
     """Each config's output path and format; no two configs may share a path."""
     from .pipeline import output_target

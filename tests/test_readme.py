@@ -57,7 +57,7 @@ def test_readme_keys_check_mode(readme_keys, tmp_path, capsys):
 
 def test_readme_shows_every_command():
     commands = [command.name or command.callback.__name__ for command in app.registered_commands]
-    assert sorted(commands) == ["fit", "init", "render", "schema", "validate"]
+    assert sorted(commands) == ["fit", "init", "render", "schema", "stills", "validate"]
     for name in commands:
         assert re.search(rf"^gmm-anim {name}\b", README, flags=re.MULTILINE), name
 

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import ONE_D, SMALL_CONFIG, TRUTH, make_history, make_points, options
 from PIL import Image
 
 from gmm_anim import pipeline
 from gmm_anim.drawing.stills import PNG_DPI, Still, default_stills, parse_at, still_bytes, still_figure
 from gmm_anim.errors import ConfigError
+
+GMM_ANIM = Path(sys.executable).parent / "gmm-anim"
+
+
+def run(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The console script, as a user runs it."""
+    return subprocess.run([str(GMM_ANIM), *arguments], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def half_step_config(write_config) -> Path:
+    document = yaml.safe_load(SMALL_CONFIG)
+    document["render"]["half_steps"] = True
+    return write_config(yaml.safe_dump(document), "half.yaml")
+
 
 # ---------------------------------------------------------------------------
 # Choosing the frames
@@ -153,3 +171,72 @@ def test_an_input_is_never_overwritten(write_config):
     with pytest.raises(ConfigError, match="-o: expected an output that is not read by this run"):
         pipeline.stills(X, history, cfg, config)
     assert config.read_text() == SMALL_CONFIG
+
+
+# ---------------------------------------------------------------------------
+# Through the console script
+
+
+def test_stills_writes_a_one_page_pdf(small_config, tmp_path):
+    result = run("stills", str(small_config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "small-stills.pdf"  # the default name, in the working directory
+    assert result.stderr == f"wrote {written.name}\n"
+    data = written.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1
+    assert len(re.findall(rb"/Type\s*/Pages\b", data)) == 1
+
+
+def test_stills_writes_svg_that_parses(half_step_config, tmp_path):
+    output = tmp_path / "figs" / "bishop.svg"
+    result = run("stills", str(half_step_config), "--at", "0,E1,M1,2,4", "-o", str(output), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    root = ElementTree.parse(output).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_stills_writes_a_png_of_the_stated_size(small_config, tmp_path):
+    output = tmp_path / "stills.png"
+    result = run("stills", str(small_config), "--at", "0,1,4", "--columns", "2", "-o", str(output), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with Image.open(output) as image:
+        # two panels of 2.4 inches to a row; the height follows the rows and the legend
+        assert image.size[0] == round(2 * 2.4 * PNG_DPI)
+        assert image.info["dpi"] == pytest.approx((PNG_DPI, PNG_DPI), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "arguments, error",
+    [
+        (["--at", "1,99"], "--at: expected frames of iterations 0 to 4 (the fit's last iteration), got '99'"),
+        (["--at", "one"], "--at: expected iteration numbers separated by commas, e.g. 0,1,2,5,20; got 'one' in 'one'"),
+        (
+            ["--at", "M2"],
+            "--at: expected iteration numbers, got 'M2' (E-steps and M-steps need render.half_steps: true)",
+        ),
+        (["-o", "out.gif"], "-o: expected a file name ending in .pdf, .svg or .png, got 'out.gif'"),
+    ],
+)
+def test_a_bad_choice_is_one_error_line_exit_2_and_nothing_written(small_config, tmp_path, arguments, error):
+    before = sorted(tmp_path.iterdir())
+    result = run("stills", str(small_config), *arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"Error: {small_config}: {error}\n"
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_stills_never_overwrites_an_input(write_config, tmp_path):
+    config = write_config(SMALL_CONFIG, "odd-name.svg")  # a config may have any name
+    result = run("stills", str(config), "-o", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "-o: expected an output that is not read by this run" in result.stderr
+    assert config.read_text() == SMALL_CONFIG
+
+
+def test_an_existing_folder_receives_the_default_name(small_config, tmp_path):
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    result = run("stills", str(small_config), "--at", "0", "-o", str(folder), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "small-stills.pdf").is_file()
