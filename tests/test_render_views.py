@@ -13,7 +13,7 @@ import pytest
 from conftest import ONE_D, THREE_D, TRUTH, full_redraw, make_history, make_points, options
 
 from gmm_anim.drawing.frames import FrameRenderer, count_frames, key_colours, render_frames
-from gmm_anim.drawing.geometry import ellipse_geometry, frame_step, mixture_at, weighted_densities
+from gmm_anim.drawing.geometry import ellipse_geometry, mixture_at, weighted_densities
 from gmm_anim.drawing.style import OKABE_ITO, THEMES, component_colours, hex_bytes, level_colours, point_colours
 from gmm_anim.em.loop import responsibilities
 from gmm_anim.errors import ConfigError
@@ -106,6 +106,12 @@ def test_tween_interpolates_parameters_not_drawn_geometry() -> None:
     np.testing.assert_array_equal(start.means, history.means[1])
     np.testing.assert_array_equal(start.covariances, history.covariances[1])
     assert frame_step(7, 3) == (1, 0.75) and frame_step(8, 3) == (2, 0.0)
+
+
+def frame_step(frame: int, tween: int) -> tuple[int, float]:
+    """Frame index -> (iteration, fraction of the way to the next), every iteration shown."""
+    iteration, offset = divmod(frame, tween + 1)
+    return iteration, offset / (tween + 1)
 
 
 def test_no_ellipse_axis_flips_between_consecutive_tween_frames() -> None:

@@ -102,7 +102,7 @@ class FramePlan:
         return len(self.frames)
 
     def fraction(self, offset: int) -> float:
-        """How far ``offset`` tween frames lie towards the next snapshot (as ``geometry.frame_step``)."""
+        """How far ``offset`` tween frames lie towards the next snapshot."""
         return offset / self.parts
 
     def position(self, frame: PlannedFrame) -> tuple[int, float]:

@@ -360,8 +360,8 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
     """The colours the GIF palette must contain exactly, as bytes.
 
     The theme's background, foreground, mean-marker outline, truth, (one
-    feature) histogram and (half steps) unassigned colours, and each
-    component colour at each sigma level.
+    feature) histogram and (half steps) unassigned colours, (density) the
+    shading's bands, and each component colour at each sigma level.
 
     Returns an array of shape (n_colours, 3), dtype uint8, without repeats.
     """
@@ -377,6 +377,10 @@ def key_colours(history: History, options: RenderConfig) -> np.ndarray:
         parts.append(np.array([theme.histogram]))
     if options.half_steps:
         parts.append(np.array([theme.unassigned]))
+    if options.density and not one_feature:
+        from .density_contours import band_colours
+
+        parts.append(band_colours(theme))
     return to_bytes(np.concatenate(parts))
 
 

@@ -20,7 +20,6 @@ from ..history import History, Mixture
 __all__ = [
     "MARGIN",
     "ellipse_geometry",
-    "frame_step",
     "mixture_at",
     "path_extent",
     "plane",
@@ -33,16 +32,6 @@ MARGIN = 0.05  # fraction of the data range left free around everything drawn
 
 # ---------------------------------------------------------------------------
 # Frames between iterations
-
-
-def frame_step(frame: int, tween: int) -> tuple[int, float]:
-    """Frame index -> (iteration, fraction of the way to the next iteration).
-
-    With ``tween`` frames between iterations, frame (tween + 1) * i is
-    iteration i exactly (fraction 0).
-    """
-    iteration, offset = divmod(frame, tween + 1)
-    return iteration, offset / (tween + 1)
 
 
 def mixture_at(history: History, iteration: int, fraction: float) -> Mixture:
