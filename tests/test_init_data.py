@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # each test runs the console script
 
 GMM_ANIM = Path(sys.executable).parent / "gmm-anim"
 FAITHFUL = ROOT / "configs" / "data" / "faithful.csv"

@@ -14,6 +14,8 @@ from conftest import SMALL_CONFIG
 import gmm_anim
 from gmm_anim.em import responsibilities
 
+pytestmark = pytest.mark.slow  # each test runs the console script
+
 GMM_ANIM = Path(sys.executable).parent / "gmm-anim"
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_CONFIG
 
+pytestmark = pytest.mark.slow  # each test runs the console script
+
 GMM_ANIM = Path(sys.executable).parent / "gmm-anim"
 POINTS = "x,y\n" + "".join(f"{i % 7},{(i * 3) % 5}\n" for i in range(30))
 OWN_DATA = "data: points.csv\niterations: 2\nem: {components: 2}\nrender: {width: 120, height: 100}\n"
