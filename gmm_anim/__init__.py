@@ -19,10 +19,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .animation import Animation, animate
     from .config import Config, config_schema
     from .errors import ConfigError, GmmAnimError, GmmAnimWarning, OutputError
     from .history import History, Mixture
-    from .pipeline import Animation, animate, config_from_dict, fit, load_config, render, sample, summarize
+    from .pipeline import config_from_dict, fit, load_config, render, sample, summarize
 
 __all__ = [
     "Animation",
@@ -53,8 +54,8 @@ _HOMES = {
     "OutputError": "errors",
     "History": "history",
     "Mixture": "history",
-    "Animation": "pipeline",
-    "animate": "pipeline",
+    "Animation": "animation",
+    "animate": "animation",
     "config_from_dict": "pipeline",
     "fit": "pipeline",
     "render": "pipeline",

@@ -356,7 +356,7 @@ def test_animate_own_points_from_an_array_and_a_frame_like_object(tmp_path):
 
 def test_frame_like_column_names_label_the_axes():
     from gmm_anim.config import config_from_dict
-    from gmm_anim.pipeline import _own_points
+    from gmm_anim.animation import _own_points
 
     X, names = _own_points(FrameLike(["height", "weight"], two_clusters()))
     assert names == ("height", "weight") and X.dtype == np.float64 and X.shape == (60, 2)
