@@ -11,16 +11,15 @@ import re
 from importlib.metadata import version
 from typing import Any
 
+import gmm_anim
 import imageio_ffmpeg
 import numpy as np
 import pytest
 import yaml
 from conftest import ROOT, SEED_CONFIG
+from gmm_anim.config.schema import SCHEMA_DIALECT, config_schema, schema_keys
 from jsonschema.validators import validator_for
 from PIL import Image
-
-import gmm_anim
-from gmm_anim.config.schema import SCHEMA_DIALECT, config_schema, schema_keys
 
 EXAMPLE_CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 TINY = {"iterations": 3, "render.width": 96, "render.height": 80}
@@ -355,8 +354,8 @@ def test_animate_own_points_from_an_array_and_a_frame_like_object(tmp_path):
 
 
 def test_frame_like_column_names_label_the_axes():
-    from gmm_anim.config import config_from_dict
     from gmm_anim.animation import _own_points
+    from gmm_anim.config import config_from_dict
 
     X, names = _own_points(FrameLike(["height", "weight"], two_clusters()))
     assert names == ("height", "weight") and X.dtype == np.float64 and X.shape == (60, 2)
