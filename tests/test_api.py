@@ -11,15 +11,16 @@ import re
 from importlib.metadata import version
 from typing import Any
 
-import gmm_anim
 import imageio_ffmpeg
 import numpy as np
 import pytest
 import yaml
 from conftest import ROOT, SEED_CONFIG
-from gmm_anim.config.schema import SCHEMA_DIALECT, config_schema, schema_keys
 from jsonschema.validators import validator_for
 from PIL import Image
+
+import gmm_anim
+from gmm_anim.config.schema import SCHEMA_DIALECT, config_schema, schema_keys
 
 EXAMPLE_CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 TINY = {"iterations": 3, "render.width": 96, "render.height": 80}
