@@ -92,9 +92,13 @@ def _reported_errors() -> Iterator[None]:
         ) from None
 
 
-def _parse_overrides(assignments: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as a dict of dotted keys to values parsed like the config file."""
+def _parse_overrides(assignments: list[str], compare: str | None = None) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as a dict of dotted keys to values parsed like the config file.
+
+    ``compare`` (``--compare KEY=[V1, V2, ...]``) becomes the ``compare`` key.
+    """
     from .config import parse_value
+    from .config.loading import compare_runs
 
     overrides: dict[str, Any] = {}
     for assignment in assignments:
@@ -103,6 +107,12 @@ def _parse_overrides(assignments: list[str]) -> dict[str, Any]:
         if not separator or not key:
             raise ConfigError("--set", assignment, "expected KEY=VALUE, e.g. --set em.tol=1e-4")
         overrides[key] = parse_value(text, source="--set", field=key)
+    if compare is not None:
+        key, separator, text = compare.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise ConfigError("--compare", compare, "expected KEY=[V1, V2, ...], e.g. --compare em.components=[1,2,3]")
+        overrides["compare"] = compare_runs(key, parse_value(text, source="--compare", field=key))
     return overrides
 
 
@@ -149,6 +159,15 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", metavar="KEY=VALUE", help="Override a config key by dotted path, e.g. em.tol=1e-4."),
 ]
+CompareOption = Annotated[
+    str | None,
+    typer.Option(
+        "--compare",
+        metavar="KEY=[V1, V2, ...]",
+        help="Runs side by side on the same points, one per value of iterations or an em key, "
+        "labelled KEY = VALUE, e.g. em.components=[1,2,3,4] (replaces the config's compare).",
+    ),
+]
 
 
 @app.command()
@@ -169,6 +188,7 @@ def render(
     ] = None,
     fps: Annotated[float | None, typer.Option("--fps", help="Frames per second (0 < fps <= 50).")] = None,
     set_: SetOption = None,
+    compare: CompareOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
 ) -> None:
     """Fit each CONFIG with EM and animate every iteration.
@@ -181,7 +201,7 @@ def render(
     from .drawing import count_frames
 
     with _reported_errors():
-        overrides = _parse_overrides(set_ or [])
+        overrides = _parse_overrides(set_ or [], compare)
         if fps is not None:
             overrides["render.fps"] = fps
         # Every config and output is checked before the first render starts,
@@ -190,12 +210,29 @@ def render(
         targets = _output_targets(loaded, output, format.value if format is not None else None)
         for cfg, (path, resolved_format) in zip(loaded, targets):
             X, _ = pipeline.sample(cfg)
+            if cfg.runs:
+                _render_runs(X, cfg, path, resolved_format, quiet=quiet)
+                continue
             history = pipeline.fit(X, cfg)
             n_frames = count_frames(history, cfg.render)
             progress = None if quiet else _progress_printer(str(path), n_frames)
             written = pipeline.render(X, history, cfg, path, format=resolved_format, progress=progress)
             if not quiet:
                 sys.stderr.write(f"wrote {written} ({history.n_iterations} iterations, {n_frames} frames)\n")
+
+
+def _render_runs(X: Any, cfg: Config, path: Path, format: str, *, quiet: bool) -> None:
+    """``render`` of a config with compare: the runs fitted, then drawn side by side."""
+    from . import pipeline
+    from .drawing.comparison import count_comparison_frames
+
+    histories = pipeline.fit_runs(X, cfg)
+    n_frames = count_comparison_frames(histories, cfg.render)
+    progress = None if quiet else _progress_printer(str(path), n_frames)
+    written = pipeline.render_runs(X, histories, cfg, path, format=format, progress=progress)
+    if not quiet:
+        longest = max(history.n_iterations for history in histories)
+        sys.stderr.write(f"wrote {written} ({len(histories)} runs, up to {longest} iterations, {n_frames} frames)\n")
 
 
 @app.command()
@@ -224,6 +261,7 @@ def stills(
         int | None, typer.Option("--columns", min=1, metavar="N", help="Panels per row (default: up to 3).")
     ] = None,
     set_: SetOption = None,
+    compare: CompareOption = None,
 ) -> None:
     """Draw chosen frames of CONFIG's fit as the panels of one figure.
 
@@ -237,7 +275,7 @@ def stills(
     from .drawing.stills import parse_at
 
     with _reported_errors():
-        cfg = pipeline.load_config(config, _parse_overrides(set_ or []), render=False)
+        cfg = pipeline.load_config(config, _parse_overrides(set_ or [], compare), render=False)
         path, _ = pipeline.stills_target(cfg, output)  # before the fit, so a bad name costs nothing
         if at is not None:
             parse_at(at, half_steps=cfg.render.half_steps, source=cfg.source)
@@ -276,6 +314,7 @@ def fit(
         ),
     ] = None,
     set_: SetOption = None,
+    compare: CompareOption = None,
 ) -> None:
     """Fit CONFIG with EM and print the log-likelihood per iteration.
 
@@ -285,12 +324,19 @@ def fit(
     --labels FILE.csv writes one row per point: index, component (numbered
     from 1), resp_1 .. resp_K.
 
+    With compare (or --compare), one row per run: iterations run, converged,
+    final log-likelihood, BIC, AIC and the match error, the lowest BIC and
+    AIC marked *; --json prints {"runs": [...], "best": {"bic": i, "aic": j}}.
+
     Example: gmm-anim fit configs/seed.yaml --json
     """
     from . import pipeline
 
     with _reported_errors():
-        cfg = pipeline.load_config(config, _parse_overrides(set_ or []), render=False)  # fit draws no frames
+        cfg = pipeline.load_config(config, _parse_overrides(set_ or [], compare), render=False)  # no frames
+        if cfg.runs:
+            _fit_runs(cfg, as_json=as_json, labels=labels)
+            return
         if labels is not None:
             pipeline.labels_target(cfg, labels)  # before the fit, so a bad name costs nothing
         X, _ = pipeline.sample(cfg)
@@ -302,6 +348,47 @@ def fit(
             typer.echo(json.dumps(document, indent=2, allow_nan=False))
         else:
             typer.echo(_fit_table(document))
+
+
+def _fit_runs(cfg: Config, *, as_json: bool, labels: Path | None) -> None:
+    """``fit`` of a config with compare: the runs' table, or their JSON document."""
+    from . import pipeline
+
+    if labels is not None:
+        message = f"expected one fit to label the points by, got {len(cfg.runs)} runs of compare; drop one of them"
+        raise ConfigError(cfg.source, "--labels", message)
+    X, _ = pipeline.sample(cfg)
+    document = pipeline.summarize_runs(X, pipeline.fit_runs(X, cfg), cfg)
+    if as_json:
+        typer.echo(json.dumps(document, indent=2, allow_nan=False))
+    else:
+        typer.echo(_runs_table(document))
+
+
+def _runs_table(document: dict[str, Any]) -> str:
+    """The runs of compare as a text table, one row each; * marks the lowest BIC and AIC."""
+    runs, best = document["runs"], document["best"]
+    first = runs[0]
+    width = max(5, *(len(run["label"]) for run in runs))
+    with_match = first["match"] is not None
+    lines = [
+        f"{first['config']}: {first['n_samples']} points, {first['n_features']}-D, {len(runs)} runs",
+        "",
+        f"{'run':<{width}}  {'iterations':>10}  {'converged':>9}  {'log-likelihood':>16}  {'BIC':>13}  {'AIC':>13}"
+        + ("  max mean error" if with_match else ""),
+    ]
+    for i, run in enumerate(runs):
+        mark = {key: "*" if best[key] == i else " " for key in ("bic", "aic")}
+        row = (
+            f"{run['label']:<{width}}  {len(run['iterations']) - 1:>10}  {'yes' if run['converged'] else 'no':>9}  "
+            f"{run['iterations'][-1]['log_likelihood']:>16.6f}  {run['bic']:>12.2f}{mark['bic']}  "
+            f"{run['aic']:>12.2f}{mark['aic']}"
+        )
+        if with_match:
+            row += f"  {run['match']['max_mean_error']:>14.4g}"
+        lines.append(row)
+    lines += ["", f"* lowest BIC: {runs[best['bic']]['label']}; lowest AIC: {runs[best['aic']]['label']}"]
+    return "\n".join(lines)
 
 
 def _fit_table(document: dict[str, Any]) -> str:

@@ -30,14 +30,17 @@ from .history import History
 __all__ = [
     "config_from_dict",
     "fit",
+    "fit_runs",
     "labels_target",
     "load_config",
     "output_target",
     "render",
+    "render_runs",
     "sample",
     "stills",
     "stills_target",
     "summarize",
+    "summarize_runs",
     "write_labels",
 ]
 
@@ -120,6 +123,11 @@ def fit(X: np.ndarray, cfg: Config) -> History:
     )
 
 
+def fit_runs(X: np.ndarray, cfg: Config) -> list[History]:
+    """Fit each run of ``compare`` on the same ``X``, each exactly as its own config would be (``cfg.runs``)."""
+    return [fit(X, run) for _, run in cfg.runs]
+
+
 def output_target(
     cfg: Config, output: str | Path | None = None, format: str | None = None, *, several: bool = False
 ) -> tuple[Path, str]:
@@ -185,6 +193,49 @@ def render(
         hold=options.hold,
         n_frames=count_frames(history, options),
         key_colours=key_colours(history, options),
+        progress=progress,
+    )
+
+
+def render_runs(
+    X: np.ndarray,
+    histories: list[History],
+    cfg: Config,
+    output: str | Path | None = None,
+    *,
+    format: str | None = None,
+    fps: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Render the runs of ``compare`` (``fit_runs``' histories) side by side and write the animation.
+
+    Returns the path written; the last frame marks the run with the lowest BIC.
+    """
+    from .drawing.comparison import comparison_key_colours, count_comparison_frames, render_comparison
+    from .write import write_animation
+
+    check_points(cfg, X)
+    path, resolved_format = output_target(cfg, output, format)
+    options = cfg.render
+    best = summarize_runs(X, histories, cfg)["best"]["bic"]
+    frames = render_comparison(
+        X,
+        histories,
+        [label for label, _ in cfg.runs],
+        options,
+        truth=cfg.truth if options.truth else None,
+        best=best,
+        source=cfg.source,
+        feature_names=cfg.axis_names(X.shape[1]),
+    )
+    return write_animation(
+        frames,
+        path,
+        format=resolved_format,
+        fps=fps if fps is not None else options.frame_rate,
+        hold=options.hold,
+        n_frames=count_comparison_frames(histories, options),
+        key_colours=comparison_key_colours(histories, options),
         progress=progress,
     )
 
@@ -333,3 +384,15 @@ def summarize(X: np.ndarray, history: History, cfg: Config) -> dict[str, Any]:
         "bic": float(bic(final_log_likelihood, n_samples, n_params)),
         "aic": float(aic(final_log_likelihood, n_params)),
     }
+
+
+def summarize_runs(X: np.ndarray, histories: list[History], cfg: Config) -> dict[str, Any]:
+    """The document of ``gmm-anim fit --json`` with ``compare`` (SPEC section 5).
+
+    ``{"runs": [doc, ...], "best": {"bic": i, "aic": j}}``: each run's own
+    document with its ``label`` first, and the indices of the runs with the
+    lowest BIC and AIC (the first of equals).
+    """
+    documents = [{"label": label, **summarize(X, history, run)} for (label, run), history in zip(cfg.runs, histories)]
+    best = {key: min(range(len(documents)), key=lambda i: documents[i][key]) for key in ("bic", "aic")}
+    return {"runs": documents, "best": best}

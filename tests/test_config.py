@@ -554,13 +554,13 @@ def test_overrides_are_validated(write_config):
             "source",
             "source",
             "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
-            "iterations, data, em, render (in overrides)",
+            "iterations, data, em, render, compare (in overrides)",
         ),
         (
             "",
             "",
             "unknown key; expected one of seed, samples, jitter, weights, means, covariances, "
-            "iterations, data, em, render (in overrides)",
+            "iterations, data, em, render, compare (in overrides)",
         ),
     ],
 )

@@ -86,15 +86,21 @@ def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | Non
     M-step per step besides, 2 + (S - 1) x (tween + 2) (drawing/frame_plan.py);
     with ``frames: all`` S - 1 is ``iterations``. A fit that em.tol stops
     early shows no more iterations than this.
+
+    With ``compare``, the runs are held together (their histories, and when
+    drawing their panels' points and colours), so the components add up;
+    the frames are the longest run's.
     """
     truth = cfg.truth
     render = cfg.render
-    n_shown = len(render.shown_iterations(cfg.iterations))
+    runs = [run for _, run in cfg.runs] or [cfg]
+    n_iterations = max(run.iterations for run in runs)
+    n_shown = len(render.shown_iterations(n_iterations))
     return Workload(
         n_samples=cfg.samples if n_samples is None else n_samples,
         n_features=(truth.n_features if truth is not None else 1) if n_features is None else n_features,
-        n_components=cfg.n_components,
-        n_iterations=cfg.iterations,
+        n_components=sum(run.n_components for run in runs),
+        n_iterations=n_iterations,
         n_frames=frame_count(n_shown, tween=render.tween, half_steps=render.half_steps),
         width=render.width,
         height=render.height,

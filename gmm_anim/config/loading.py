@@ -16,6 +16,7 @@ given to a command-line tool.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
@@ -23,12 +24,12 @@ from typing import Any, get_args
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, GmmAnimWarning
 from .data_source import DataSource
-from .models import Config
+from .models import MAX_RUNS, Config, EmConfig
 from .yaml_reader import describe, format_path, one_line, read_document
 
-__all__ = ["config_from_dict", "load_config"]
+__all__ = ["compare_runs", "config_from_dict", "load_config"]
 
 
 def load_config(path: str | Path, overrides: Mapping[str, object] | None = None) -> Config:
@@ -43,10 +44,7 @@ def load_config(path: str | Path, overrides: Mapping[str, object] | None = None)
     document = read_document(source)
     for dotted, value in (overrides or {}).items():
         _override(document, str(dotted), value, source)
-    try:
-        return Config.model_validate(document, context={"source": source})
-    except ValidationError as error:
-        raise _config_error(error, source) from None
+    return _validate(document, {"source": source})
 
 
 def config_from_dict(
@@ -72,10 +70,74 @@ def config_from_dict(
     context: dict[str, object] = {"source": source}
     if own_points is not None:
         context["own_points"] = tuple(str(name) for name in own_points)
+    return _validate(document, context)
+
+
+def _validate(document: dict[str, Any], context: dict[str, Any]) -> Config:
+    """The config of ``document``, and with ``compare`` each run's: the document with the run's overrides applied.
+
+    A run's config is validated exactly as a config file holding those
+    overrides would be, so its fit equals that file's; its errors name the
+    run (``compare[1].em.components``), its warnings were already given.
+    """
+    source = context["source"]
     try:
-        return Config.model_validate(document, context=context)
+        cfg = Config.model_validate(document, context=context)
     except ValidationError as error:
         raise _config_error(error, source) from None
+    runs = []
+    for i, run in enumerate(cfg.compare or ()):
+        shared = {key: value for key, value in document.items() if key != "compare"}
+        if run.em:
+            shared["em"] = {**(document.get("em") or {}), **run.em}
+        if run.iterations is not None:
+            shared["iterations"] = run.iterations
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", GmmAnimWarning)
+                runs.append(Config.model_validate(shared, context=context))
+        except ValidationError as error:
+            raise _run_error(_config_error(error, source), i) from None
+    cfg._runs = tuple(runs)
+    return cfg
+
+
+def _run_error(error: ConfigError, index: int) -> ConfigError:
+    """An error of compare's run ``index``: under its own key when the run sets it, else naming the shared key."""
+    if error.field.split(".")[0].split("[")[0] in ("em", "iterations"):
+        return ConfigError(error.source, f"compare[{index}].{error.field}", error.message)
+    return ConfigError(error.source, f"compare[{index}]", f"{error.field}: {error.message}")
+
+
+def compare_runs(dotted: str, values: object, *, source: str | Path = "--compare") -> list[dict[str, Any]]:
+    """The ``compare`` list of ``--compare KEY=[V1, V2, ...]``: one run per value, labelled ``KEY = VALUE``.
+
+    KEY is ``iterations`` or an ``em`` key (``em.components``, ``em.init``, ...).
+    """
+    section, _, key = dotted.partition(".")
+    if dotted != "iterations" and (section != "em" or key not in EmConfig.model_fields):
+        em_keys = ", ".join(f"em.{name}" for name in EmConfig.model_fields)
+        raise ConfigError(source, one_line(dotted), f"expected iterations or an em key ({em_keys}), got {dotted!r}")
+    if not isinstance(values, list) or not 1 <= len(values) <= MAX_RUNS:
+        got = f"{len(values)} values" if isinstance(values, list) else describe(values)
+        raise ConfigError(
+            source, one_line(dotted), f"expected a list of 1 to {MAX_RUNS} values, [V1, V2, ...], got {got}"
+        )
+    runs = []
+    for value in values:
+        run: dict[str, Any] = {"label": f"{dotted} = {_value_text(value)}"}
+        run.update({"iterations": value} if dotted == "iterations" else {"em": {key: value}})
+        runs.append(run)
+    return runs
+
+
+def _value_text(value: object) -> str:
+    """A value as YAML writes it: null, true, 3, 0.0001, kmeans++."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _plain(value: Any) -> Any:
@@ -129,7 +191,8 @@ def _config_error(error: ValidationError, source: Path) -> ConfigError:
     if first["type"] == "extra_forbidden":
         model: type[BaseModel] = Config
         for part in loc[:-1]:
-            model = _section(model, str(part)) or model
+            if not isinstance(part, int):  # a list's index: its items are of the list's model
+                model = _section(model, str(part)) or model
         return ConfigError(source, format_path(loc), _unknown_key(model, loc[:-1], str(loc[-1])))
     if first["type"] == "missing":
         return ConfigError(source, format_path(loc), "expected a value (required), got nothing")
@@ -143,7 +206,9 @@ def _config_error(error: ValidationError, source: Path) -> ConfigError:
 def _section(model: type[BaseModel], key: str) -> type[BaseModel] | None:
     """The model of the section ``key`` of ``model`` (em -> EmConfig), or None when ``key`` is no section."""
     field = model.model_fields.get(key)
-    kinds = () if field is None else (field.annotation, *get_args(field.annotation))
+    kinds: tuple[Any, ...] = () if field is None else (field.annotation,)
+    for kind in kinds:  # breadth-first through Optional, Annotated and tuple[...] to the model
+        kinds += get_args(kind)
     return next((kind for kind in kinds if isinstance(kind, type) and issubclass(kind, BaseModel)), None)
 
 

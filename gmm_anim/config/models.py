@@ -8,10 +8,11 @@ field path, which loading.py turns into one ConfigError.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -39,10 +40,14 @@ from .yaml_reader import describe
 if TYPE_CHECKING:
     from .limits import Workload
 
-__all__ = ["MAX_ITERATIONS", "MAX_SAMPLES", "Config", "DataSource", "EmConfig", "InitialMixture", "RenderConfig"]
+__all__ = [
+    "MAX_ITERATIONS", "MAX_RUNS", "MAX_SAMPLES", "CompareRun", "Config", "DataSource", "EmConfig", "InitialMixture",
+    "RenderConfig",
+]  # fmt: skip
 
 MAX_SAMPLES = 10_000_000  # points drawn or read
 MAX_ITERATIONS = 10_000
+MAX_RUNS = 12  # runs of compare: twelve panels still read at 600 x 600
 
 
 class _Section(BaseModel):
@@ -135,6 +140,62 @@ class RenderConfig(_Section):
         return check.shown_iterations(self.frames, last)
 
 
+_RUN_KEYS = ("label", "em", "iterations")
+
+
+def _run_entry(value: object) -> object:
+    """A compare entry's keys: a label, and overrides of em and iterations only (the points are shared)."""
+    if not isinstance(value, Mapping):
+        fail((), f"expected a mapping of {', '.join(_RUN_KEYS)}, got {describe(value)}")
+    for key in value:
+        if key not in _RUN_KEYS:
+            close = difflib.get_close_matches(str(key), _RUN_KEYS, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else " (the points and render are shared by every run)"
+            fail((key,), f"expected only {', '.join(_RUN_KEYS)} in a compare run, got {key!r}{hint}")
+    if value.get("label") is None:
+        fail(("label",), "expected a label naming the run (its panel's title), got nothing")
+    if value.get("em") is not None and not isinstance(value["em"], Mapping):
+        fail(("em",), f"expected a mapping of em keys to override, got {describe(value['em'])}")
+    return {**value, "em": dict(value.get("em") or {})}
+
+
+def _label(value: str) -> str:
+    if not value.strip():
+        fail((), f"expected a label naming the run (its panel's title), got {value!r}")
+    return value
+
+
+class CompareRun(_Section):
+    """One run of compare: a label (its panel's title), and overrides of em and iterations."""
+
+    # The overrides are checked when the run's own config is validated
+    # (loading.py), as a config file with them applied would be.
+
+    label: Annotated[str, Expect(), AfterValidator(_label)]
+    em: Annotated[dict[str, Any], WithJsonSchema({"type": "object", "description": "em keys to override"})] = {}
+    iterations: Annotated[int | None, Expect(ge=0, le=MAX_ITERATIONS)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> object:
+        return _run_entry(value)
+
+
+def _compare(value: object) -> object:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)):
+        fail((), f"expected a list of runs (each a label and overrides of em and iterations), got {describe(value)}")
+    if not 1 <= len(value) <= MAX_RUNS:
+        fail((), f"expected 1 to {MAX_RUNS} runs, got {len(value)}")
+    labels: dict[object, int] = {}
+    for i, entry in enumerate(value):
+        label = entry.get("label") if isinstance(entry, Mapping) else None
+        if label is not None and labels.setdefault(label, i) != i:
+            fail((i, "label"), f"expected a label of its own, got {label!r} (as compare[{labels[label]}])")
+    return tuple(value)
+
+
 def _jitter(value: float) -> float:
     return check.bounded(value, (), MAX_COORDINATE, "a jitter")
 
@@ -165,7 +226,9 @@ class Config(_Section):
     data: DataSource | None = None
     em: EmConfig = EmConfig()
     render: RenderConfig = RenderConfig()
+    compare: Annotated[tuple[CompareRun, ...], BeforeValidator(_compare)] | None = None
     _source: Path = PrivateAttr(Path())
+    _runs: tuple[Config, ...] = PrivateAttr(())  # compare's runs, each a whole config (loading.py)
     # The caller's own points (animate(X)): their feature names, or () without names; None for a file's config.
     _own_points: tuple[str, ...] | None = PrivateAttr(None)
     _limits_passed: tuple[Workload, bool] | None = PrivateAttr(None)  # see limits.check_config
@@ -197,7 +260,7 @@ class Config(_Section):
         if not given and self.data is None and self._own_points is None:
             expected = "the true mixture (weights, means, covariances) or a data file (data)"
             fail(("weights",), f"expected {expected}, got neither")
-        if not given and self.em.components is None:
+        if not given and self.em.components is None and not self._every_run_sets("components"):
             fail(
                 ("em", "components"),
                 "expected the number of components to fit (data without a true mixture), got nothing",
@@ -208,6 +271,9 @@ class Config(_Section):
             fail(("samples",), f"expected at least {self.n_components} samples (one per component), got {self.samples}")
         self._warn_unused()
         return self
+
+    def _every_run_sets(self, key: str) -> bool:
+        return self.compare is not None and all(key in run.em for run in self.compare)
 
     def _warn_unused(self) -> None:
         """One warning naming samples, seed and jitter when they are set but do nothing (data replaces the draw).
@@ -261,6 +327,12 @@ class Config(_Section):
         )
         if problem is not None:
             fail(*problem)
+
+    @property
+    def runs(self) -> tuple[tuple[str, Config], ...]:
+        """compare's runs as (label, config): this config with the run's em and iterations; () without compare."""
+        labels = [run.label for run in self.compare or ()]
+        return tuple(zip(labels, self._runs))
 
     @property
     def source(self) -> Path:

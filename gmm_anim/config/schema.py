@@ -85,6 +85,11 @@ DESCRIPTIONS: dict[str, str] = {
         "component; tied, one matrix (or v) for all."
     ),
     "render": "What the frames look like and where they go.",
+    "compare": (
+        "Runs drawn side by side on the same points (1 to 12), each a mapping of label (its panel's title), "
+        "em (keys overriding the em section) and iterations; each run fits exactly as a config with its "
+        "overrides would. fit prints one row per run, with the lowest BIC and AIC marked."
+    ),
     "render.output": (
         "Output path, relative to the working directory (default: the config's name with the "
         "format's suffix). No suffix means a folder of PNG frames; an existing folder or a path ending "
