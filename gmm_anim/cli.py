@@ -267,7 +267,8 @@ def stills(
 
     For handouts and papers: every panel has the same limits and colours, one
     legend serves them all, and each is titled "L = 5" (after 5 iterations),
-    or "E-step 3" / "M-step 3" with render.half_steps.
+    or "E-step 3" / "M-step 3" with render.half_steps. With compare (or
+    --compare), each chosen frame is a row holding a panel per run.
 
     Example: gmm-anim stills configs/seed.yaml --at 0,1,5,40 -o em.pdf
     """
@@ -280,8 +281,13 @@ def stills(
         if at is not None:
             parse_at(at, half_steps=cfg.render.half_steps, source=cfg.source)
         X, _ = pipeline.sample(cfg)
-        history = pipeline.fit(X, cfg)
-        written = pipeline.stills(X, history, cfg, path, at=at, columns=columns)
+        if cfg.runs:
+            if columns is not None:
+                message = f"expected no --columns with compare (each row holds its {len(cfg.runs)} runs), got {columns}"
+                raise ConfigError(cfg.source, "--columns", message)
+            written = pipeline.stills_runs(X, pipeline.fit_runs(X, cfg), cfg, path, at=at)
+        else:
+            written = pipeline.stills(X, pipeline.fit(X, cfg), cfg, path, at=at, columns=columns)
         sys.stderr.write(f"wrote {written}\n")
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "render_runs",
     "sample",
     "stills",
+    "stills_runs",
     "stills_target",
     "summarize",
     "summarize_runs",
@@ -296,6 +297,33 @@ def stills(
         options,
         chosen,
         columns=columns,
+        truth=cfg.truth if options.truth else None,
+        feature_names=cfg.axis_names(X.shape[1]),
+        source=cfg.source,
+    )
+    return write_file(path, still_bytes(figure, format))
+
+
+def stills_runs(
+    X: np.ndarray, histories: list[History], cfg: Config, output: str | Path | None = None, *, at: str | None = None
+) -> Path:
+    """Draw chosen frames of the runs of ``compare`` (``fit_runs``' histories): a row per frame, a panel per run.
+
+    ``at`` as in ``stills``, against the longest run. Returns the path written.
+    """
+    from .drawing.stills import comparison_still_figure, default_stills, parse_at, still_bytes
+    from .write import write_file
+
+    path, format = stills_target(cfg, output)
+    options = cfg.render
+    longest = max(history.n_iterations for history in histories)
+    chosen = default_stills(longest) if at is None else parse_at(at, half_steps=options.half_steps, source=cfg.source)
+    figure = comparison_still_figure(
+        X,
+        histories,
+        [label for label, _ in cfg.runs],
+        options,
+        chosen,
         truth=cfg.truth if options.truth else None,
         feature_names=cfg.axis_names(X.shape[1]),
         source=cfg.source,

@@ -24,10 +24,11 @@ from gmm_anim.drawing.comparison import (
     ComparisonRenderer,
     comparison_key_colours,
     count_comparison_frames,
-    grid_shape,
     render_comparison,
 )
 from gmm_anim.drawing.frames import count_frames
+from gmm_anim.drawing.grid import grid_shape
+from gmm_anim.drawing.stills import Still, comparison_still_figure
 from gmm_anim.errors import ConfigError
 from gmm_anim.history import History, Mixture
 from gmm_anim.write.sinks import write_animation
@@ -290,6 +291,42 @@ def reference_grid() -> np.ndarray:
     opts = options(width=420, height=320, loglik=True, sigmas=(1.0, 2.0))
     renderer = ComparisonRenderer(X, [*histories, third], ["K = 3", "K = 3, tol", "K = 2"], opts, truth=TRUTH, best=1)
     return renderer.draw(len(renderer.plan) - 1)
+
+
+# ---------------------------------------------------------------------------
+# Stills and the render command
+
+
+def test_stills_draw_a_row_of_run_panels_per_frame():
+    X, histories = two_runs(4, 1)
+    figure = comparison_still_figure(X, histories, ["long", "short"], options(), [Still(0), Still(3)], truth=TRUTH)
+    titles = [axes.get_title() for axes in figure.axes]
+    assert titles == ["long\nL = 0", "short\nL = 0", "long\nL = 3", "short\nL = 3 (converged)"]
+    assert len({(axes.get_xlim(), axes.get_ylim()) for axes in figure.axes}) == 1
+
+
+def test_stills_refuse_frames_past_the_longest_run():
+    X, histories = two_runs(4, 1)
+    with pytest.raises(ConfigError, match="--at"):
+        comparison_still_figure(X, histories, ["a", "b"], options(), [Still(5)])
+
+
+@pytest.mark.slow
+def test_render_and_stills_commands_with_compare(small_config: Path, tmp_path: Path, runner):
+    gif = tmp_path / "runs.gif"
+    result = runner.invoke(
+        app, ["render", str(small_config), "-o", str(gif), "--compare", "em.init=[random, kmeans++]"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"wrote {gif} (2 runs, up to 4 iterations, 5 frames)")
+    with Image.open(gif) as image:
+        assert image.size == (160, 120) and image.n_frames == 5
+    figure = tmp_path / "runs.svg"
+    result = runner.invoke(
+        app, ["stills", str(small_config), "--at", "0,4", "-o", str(figure), "--compare", "iterations=[2, 4]"]
+    )
+    assert result.exit_code == 0, result.output
+    assert figure.read_text().count("iterations = 2") == 2
 
 
 if __name__ == "__main__":  # regenerate the reference image; look at it before committing it

@@ -17,7 +17,6 @@ linearly in the runs: a view (the points' colours) and a history per run.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from ..history import History, Mixture
 from .frame_plan import FramePlan, frame_count
 from .frames import axis_labels, check_options, key_colours, look_for, snapshots, view_class
 from .geometry import mixture_at
+from .grid import curve_to, grid_shape, padded, panel_room, run_styles, share_limits
 from .layout import style_axes
 from .style import DPI, THEMES, font_scale, size_scale, to_bytes
 
@@ -41,47 +41,9 @@ if TYPE_CHECKING:
     from .line_view import LineView
     from .plane_view import PlaneView
 
-__all__ = ["ComparisonRenderer", "comparison_key_colours", "count_comparison_frames", "render_comparison", "grid_shape"]
+__all__ = ["ComparisonRenderer", "comparison_key_colours", "count_comparison_frames", "render_comparison"]
 
 LOGLIK_SHARE = 0.35  # the log-likelihood panel's share of the frame's height (below) or width (beside)
-
-
-def padded(history: History, n_iterations: int) -> History:
-    """``history`` held at its last snapshot up to ``n_iterations``: a run that stopped early stays put."""
-    extra = n_iterations - history.n_iterations
-    if extra <= 0:
-        return history
-
-    def hold(values: np.ndarray) -> np.ndarray:
-        return np.concatenate([values, np.repeat(values[-1:], extra, axis=0)])
-
-    return History(
-        hold(history.weights),
-        hold(history.means),
-        hold(history.covariances),
-        hold(history.log_likelihood),
-        covariance_type=history.covariance_type,
-        converged=history.converged,
-    )
-
-
-def grid_shape(n_panels: int, width: float, height: float, data_aspect: float) -> tuple[int, int]:
-    """(rows, columns) of ``n_panels`` panels in width x height pixels giving each the largest drawing.
-
-    data_aspect : width / height of a panel's data (0: no fixed aspect, the panels' area counts).
-    """
-    best: tuple[float, int, int] | None = None
-    for columns in range(1, n_panels + 1):
-        rows = math.ceil(n_panels / columns)
-        cell_width, cell_height = width / columns, height / rows
-        if data_aspect > 0:
-            room = min(cell_width / data_aspect, cell_height) ** 2 * data_aspect
-        else:
-            room = cell_width * cell_height * min(cell_width / cell_height, cell_height / cell_width) ** 0.5
-        if best is None or room > best[0] * 1.0001:
-            best = (room, rows, columns)
-    assert best is not None, "there is at least one panel"
-    return best[1], best[2]
 
 
 def _longest(histories: Sequence[History]) -> int:
@@ -94,20 +56,12 @@ def count_comparison_frames(histories: Sequence[History], options: RenderConfig)
     return frame_count(n_shown, tween=options.tween, half_steps=options.half_steps)
 
 
-def run_colours(n_runs: int, theme_name: str) -> np.ndarray:
-    """A colour per run for the log-likelihood curves, apart from the component palette: shades of cividis."""
-    from matplotlib import colormaps
-
-    stops = np.linspace(0.0, 0.7, n_runs) if theme_name == "light" else np.linspace(0.35, 1.0, n_runs)
-    return np.round(colormaps["cividis"](stops)[:, :3] * 255) / 255
-
-
 def comparison_key_colours(histories: Sequence[History], options: RenderConfig) -> np.ndarray:
     """The colours the GIF palette must hold exactly: the widest run's (``frames.key_colours``), the curves'."""
     widest = max(histories, key=lambda history: history.weights.shape[1])
     parts = [key_colours(widest, options)]
     if options.loglik:
-        parts.append(to_bytes(run_colours(len(histories), options.theme)))
+        parts.append(to_bytes(np.array([colour for colour, _ in run_styles(len(histories), options.theme)])))
     return to_bytes(np.concatenate(parts) / 255.0)
 
 
@@ -153,7 +107,8 @@ class ComparisonRenderer:
         self.views: list[PlaneView | LineView] = [
             cls(X, path, options, look_for(path, options, shown_truth), truth=shown_truth) for path in self._paths
         ]
-        self._share_limits()
+        share_limits(self.views)
+        self._below = self._loglik_goes_below()
         self.rows, self.columns = self._shape()
         cell_height = options.height * (1 - (self._loglik_share() if self._loglik_below() else 0)) / self.rows
         cell_width = options.width * (1 - (0 if self._loglik_below() else self._loglik_share())) / self.columns
@@ -177,39 +132,43 @@ class ComparisonRenderer:
         return LOGLIK_SHARE if self._options.loglik else 0.0
 
     def _wide(self) -> bool:
-        """A frame wide enough to put the log-likelihood panel and the legend beside the grid, not below it."""
+        """A frame wide enough to put the legend beside the grid, not below it."""
         return self._options.width >= 1.6 * self._options.height
 
     def _loglik_below(self) -> bool:
-        return not self._wide()
+        return self._below
 
-    def _shape(self) -> tuple[int, int]:
-        """Rows and columns for the frame's shape, less the log-likelihood panel's room and the legend's."""
-        width, height = float(self._options.width), float(self._options.height)
+    def _loglik_goes_below(self) -> bool:
+        """The log-likelihood panel goes below the grid or beside it, whichever leaves the panels more room."""
+        if not self._options.loglik:
+            return True
+        room = {
+            below: panel_room(len(self._paths), *self._grid_area(below), self.views[0].data_aspect)[0]
+            for below in (True, False)
+        }
+        return room[True] >= room[False]
+
+    def _cell_pad(self) -> tuple[float, float]:
+        """Pixels of a panel's cell that are not its drawing: tick labels beside, a two-line title and ticks."""
+        font = font_scale(size_scale(self._options.width, self._options.height))
+        return 30 * font, 45 * font
+
+    def _grid_area(self, below: bool) -> tuple[float, float]:
+        """Width and height left for the grid of panels: less the title, the legend, the log-likelihood panel."""
+        font = font_scale(size_scale(self._options.width, self._options.height))
+        width, height = float(self._options.width), self._options.height - 70 * font
         if self._options.loglik:
-            if self._loglik_below():
+            if below:
                 height *= 1 - LOGLIK_SHARE
             else:
                 width *= 1 - LOGLIK_SHARE
-        return grid_shape(len(self._paths), width, 0.9 * height, self.views[0].data_aspect)
+        return width, height
 
-    def _share_limits(self) -> None:
-        """Every panel takes the limits covering every run's points and ellipses."""
-        views = self.views
-        first = views[0]
-        if first.equal_aspect:
-            limits = np.stack([view.limits for view in views])  # type: ignore[union-attr]
-            common = np.stack([limits[:, :, 0].min(axis=0), limits[:, :, 1].max(axis=0)], axis=1)
-            for view in views:
-                view.limits = common  # type: ignore[union-attr]
-            return
-        low = min(view.x_limits[0] for view in views)  # type: ignore[union-attr]
-        high = max(view.x_limits[1] for view in views)  # type: ignore[union-attr]
-        top = max(view.top for view in views)  # type: ignore[union-attr]
-        for view in views:
-            view.x_limits = np.array([low, high])  # type: ignore[union-attr]
-            view.grid = np.linspace(low, high, len(view.grid))  # type: ignore[union-attr]
-            view.top, view.rug_y = top, view.rug_y * top / view.top  # type: ignore[union-attr]
+    def _shape(self) -> tuple[int, int]:
+        """Rows and columns for the frame's shape, less the log-likelihood panel's room and the legend's."""
+        return grid_shape(
+            len(self._paths), *self._grid_area(self._below), self.views[0].data_aspect, pad=self._cell_pad()
+        )
 
     # -- the figure --------------------------------------------------------------
 
@@ -282,12 +241,16 @@ class ComparisonRenderer:
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("iteration")
         axes.set_title("log-likelihood per sample", fontsize=8 * self.font, color=self.theme.foreground)
-        colours = run_colours(len(self.views), self._options.theme)
-        for colour, label in zip(colours, self.labels):
-            line = axes.plot([], [], color=colour, linewidth=1.5 * self.scale, label=label, animated=True)[0]
-            self.curves.append(line)
+        styles = run_styles(len(self.views), self._options.theme)
+        width = 1.5 * self.scale
+        for colour, dashes in styles:
+            curve = axes.plot([], [], color=colour, linestyle=dashes, linewidth=width, animated=True)[0]
+            curve.set(marker="o", markersize=4 * self.scale)  # a dot where the run is now, on its last point
+            self.curves.append(curve)
         legend = axes.legend(
-            handles=[axes.plot([], [], color=colour, linewidth=1.5 * self.scale)[0] for colour in colours],
+            handles=[
+                axes.plot([], [], color=colour, linestyle=dashes, linewidth=width)[0] for colour, dashes in styles
+            ],
             labels=self.labels,
             fontsize=7 * self.font,
             frameon=False,
@@ -309,7 +272,7 @@ class ComparisonRenderer:
             if history.converged:
                 text += " (converged)"
             elif history.n_iterations < self._shown[-1]:
-                text += f" ({history.n_iterations} iterations)"
+                text += f" (stopped at {history.n_iterations})"
         return text
 
     def _frame_title(self, frame: int) -> str:
@@ -444,7 +407,9 @@ class ComparisonRenderer:
             iteration, part = self.plan.position(planned)
             for run, curve in enumerate(self.curves):
                 values = self._histories[run].log_likelihood / self._per_sample
-                curve.set_data(*_curve_to(values, iteration, part))
+                xs, ys = curve_to(values, iteration, part)
+                curve.set_data(xs, ys)
+                curve.set_markevery([len(xs) - 1])
         self.title.set_text(self._titles[frame])
 
     def _resp(self, run: int, key: tuple[int, int] | None, drawn: Mixture, planned) -> np.ndarray | None:
@@ -478,18 +443,6 @@ def _same_mixture(a: Mixture, b: Mixture) -> bool:
         and np.array_equal(a.means, b.means)
         and np.array_equal(a.covariances, b.covariances)
     )
-
-
-def _curve_to(values: np.ndarray, iteration: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """A run's curve up to ``fraction`` past ``iteration``, held at its last value past its end."""
-    last = len(values) - 1
-    if iteration >= last:
-        return np.arange(last + 1, dtype=np.float64), values
-    xs, ys = np.arange(iteration + 1, dtype=np.float64), values[: iteration + 1]
-    if fraction > 0:
-        value = (1 - fraction) * values[iteration] + fraction * values[iteration + 1]
-        xs, ys = np.append(xs, iteration + fraction), np.append(ys, value)
-    return xs, ys
 
 
 def render_comparison(

@@ -44,6 +44,7 @@ __all__ = [
     "STILL_FORMATS",
     "Still",
     "choose_stills",
+    "comparison_still_figure",
     "default_stills",
     "parse_at",
     "still_figure",
@@ -172,6 +173,66 @@ def still_figure(
         view.update(history[frame.step], resp, final=frame.step == history.n_iterations and frame.phase != "E")
         for artist in view.animated_artists:
             artist.set_animated(False)  # drawn with the figure: nothing is blitted here
+    return figure
+
+
+def comparison_still_figure(
+    X: np.ndarray,
+    histories: Sequence[History],
+    labels: Sequence[str],
+    options: RenderConfig,
+    stills: Sequence[Still],
+    *,
+    truth: Mixture | None = None,
+    feature_names: Sequence[str] | None = None,
+    source: object = "render",
+) -> Figure:
+    """The figure of ``stills`` of runs side by side (``compare``): a row per still, a panel per run in each.
+
+    As in the animation, a run that stopped before a still's iteration shows
+    its last snapshot, and its title says so. Every panel has the same limits.
+    """
+    from ..em import responsibilities_for
+    from .grid import padded, share_limits
+
+    n_features = histories[0].means.shape[2]
+    check_options(options, n_features, max(history.weights.shape[1] for history in histories), source=source)
+    if len(stills) * len(histories) > MAX_PANELS:
+        message = (
+            f"expected at most {MAX_PANELS} panels in one figure, got {len(stills)} frames x {len(histories)} runs"
+        )
+        raise ConfigError(source, "--at", message)
+    longest = max(histories, key=lambda history: history.n_iterations)
+    choose_stills(stills, longest, source=source)
+    runs = [padded(history, longest.n_iterations) for history in histories]
+    plan = FramePlan(range(longest.n_iterations + 1), tween=0, half_steps=options.half_steps)
+    planned = [_planned(still, plan) for still in stills]
+    steps = sorted({frame.step for frame in planned})
+    shown_truth = truth if options.truth else None
+    looks = [dataclasses.replace(look_for(run, options, shown_truth), scale=STILL_SCALE) for run in runs]
+    views, titles, drawn = [], [], []
+    for still, frame in zip(stills, planned):
+        for label, history, run, look in zip(labels, histories, runs, looks):
+            views.append(view_class(n_features)(X, snapshots(run, steps), options, look, truth=shown_truth))
+            held = history.n_iterations < still.iteration
+            status = (" (converged)" if history.converged else f" (stopped at {history.n_iterations})") if held else ""
+            titles.append(f"{label}\n{still.title}{status}")
+            drawn.append((run, frame))
+    share_limits(views)
+    widest = max(range(len(runs)), key=lambda r: len(looks[r].colours))
+    figure = _panels(views, titles, looks[widest], len(runs), axis_labels(options, n_features, feature_names))
+    unassigned = any(frame.coloured_by is None for frame in planned)
+    _add_legend(figure, views[widest], looks[widest], unassigned=unassigned)
+    engine = figure.get_layout_engine()
+    assert engine is not None, "the figure is made with the constrained layout engine"
+    engine.execute(figure)
+    responsibilities = responsibilities_for(X)
+    for view, (run, frame) in zip(views, drawn):
+        view.after_layout()
+        resp = None if frame.coloured_by is None else responsibilities(run[frame.coloured_by[0]])
+        view.update(run[frame.step], resp, final=frame.step == run.n_iterations and frame.phase != "E")
+        for artist in view.animated_artists:
+            artist.set_animated(False)
     return figure
 
 
