@@ -125,8 +125,28 @@ def fit(X: np.ndarray, cfg: Config) -> History:
 
 
 def fit_runs(X: np.ndarray, cfg: Config) -> list[History]:
-    """Fit each run of ``compare`` on the same ``X``, each exactly as its own config would be (``cfg.runs``)."""
-    return [fit(X, run) for _, run in cfg.runs]
+    """Fit each run of ``compare`` on the same ``X``, each exactly as its own config would be (``cfg.runs``).
+
+    A run's warnings (a collapsing component) name the run. The limits
+    ``cfg`` passed cover every run (limits.workload), so no run asks again.
+    """
+    import warnings
+
+    from .errors import GmmAnimWarning
+
+    histories = []
+    for index, (label, run) in enumerate(cfg.runs):
+        if run._limits_passed is None:
+            run._limits_passed = cfg._limits_passed
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GmmAnimWarning)
+            histories.append(fit(X, run))
+        for warning in caught:
+            if issubclass(warning.category, GmmAnimWarning):
+                warnings.warn(f"compare[{index}] ({label}): {warning.message}", GmmAnimWarning, stacklevel=2)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return histories
 
 
 def output_target(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ONE_D, SMALL_CONFIG, THREE_D, TRUTH, make_history, make_points, options
+from conftest import ONE_D, SEED_CONFIG, SMALL_CONFIG, THREE_D, TRUTH, make_history, make_points, options
 from PIL import Image
 
 from gmm_anim import pipeline
@@ -29,7 +29,7 @@ from gmm_anim.drawing.comparison import (
 from gmm_anim.drawing.frames import count_frames
 from gmm_anim.drawing.grid import grid_shape
 from gmm_anim.drawing.stills import Still, comparison_still_figure
-from gmm_anim.errors import ConfigError
+from gmm_anim.errors import ConfigError, GmmAnimWarning
 from gmm_anim.history import History, Mixture
 from gmm_anim.write.sinks import write_animation
 
@@ -67,6 +67,42 @@ def test_each_run_equals_the_fit_of_its_own_config(compare_config: Path):
         X_alone, _ = pipeline.sample(alone)
         expected = pipeline.summarize(X_alone, pipeline.fit(X_alone, alone), alone)
         assert {key: value for key, value in run.items() if key != "label"} == expected
+
+
+def test_each_runs_fit_json_equals_the_separate_fit_json(compare_config: Path, runner):
+    result = runner.invoke(app, ["fit", str(compare_config), "--json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)["runs"]
+    for run, overrides in zip(runs, RUN_OVERRIDES):
+        sets = [f"--set={key}={value}" for key, value in {**overrides, "compare": "null"}.items()]
+        alone = runner.invoke(app, ["fit", str(compare_config), "--json", *sets])
+        assert alone.exit_code == 0, alone.output
+        assert run == {"label": run["label"], **json.loads(alone.stdout)}
+
+
+def test_limits_hold_every_run_and_count_the_longest_runs_frames(compare_config: Path):
+    from gmm_anim.config.limits import estimate_memory, workload
+
+    cfg = pipeline.load_config(compare_config)
+    work = workload(cfg)
+    assert (work.n_components, work.n_iterations, work.n_frames) == (3 + 3 + 2, 4, 5)
+    one = workload(pipeline.load_config(compare_config, {"compare": [{"label": "a"}]}))
+    assert one.n_components == 3
+    assert estimate_memory(work)["history"] == 8 * 5 * 8 * (4 + 2 + 1)
+
+
+def test_frames_may_list_iterations_only_a_longer_run_reaches(small_config: Path):
+    runs = [{"label": "short"}, {"label": "long", "iterations": 9}]
+    cfg = pipeline.load_config(small_config, {"compare": runs, "render.frames": [0, 8]})
+    X, _ = pipeline.sample(cfg)
+    assert count_comparison_frames(pipeline.fit_runs(X, cfg), cfg.render) == 3  # 0, 8 and the last, 9
+
+
+def test_a_runs_warning_names_the_run():
+    cfg = pipeline.load_config(SEED_CONFIG, {"compare": [{"label": "five", "em": {"components": 5}}]})
+    X, _ = pipeline.sample(cfg)
+    with pytest.warns(GmmAnimWarning, match=r"^compare\[0\] \(five\): component 1 collapsed"):
+        pipeline.fit_runs(X, cfg)
 
 
 def test_best_runs_are_the_lowest_bic_and_aic(compare_config: Path, runner):

@@ -249,13 +249,13 @@ def _check(cfg: Config, work: Workload, available: int | None, *, render: bool) 
 
 def _check_frames(cfg: Config, work: Workload) -> None:
     tween = cfg.render.tween
-    missed = frames_missed(cfg.render.frames, cfg.iterations, f"iterations: {cfg.iterations}")
+    missed = frames_missed(cfg.render.frames, work.n_iterations, f"iterations: {work.n_iterations}")
     if missed is not None:
         raise ConfigError(cfg.source, "render.frames", missed)
     if work.n_frames > MAX_FRAMES:
         field = "render.tween" if tween else "iterations"
         half = cfg.render.half_steps
-        steps = len(cfg.render.shown_iterations(cfg.iterations)) - 1
+        steps = len(cfg.render.shown_iterations(work.n_iterations)) - 1
         count = f"2 + {{}} x (tween {tween} + 2)" if half else f"{{}} x (tween {tween} + 1) + 1"
         frames = count.format(f"{steps} iterations")
         if cfg.render.frames != "all":
