@@ -7,6 +7,9 @@ the machine's speed cancels out. Prints:
   (median of 5 alternating runs, ``--repeats``; ``--seed-only`` stops here),
 - our GIF size / the notebook's (same 600x600 pixels, same 41 frames), and
   the mean colour error of each GIF against its own true RGB frames,
+- the HTML player: its size against the notebook's ``anim.to_jshtml(fps=3)``
+  page for the same 41 frames (notebook_jshtml.py) and against our GIF, and
+  the whole-process time of ``-f html`` / the GIF render (median of 5),
 - EM time per iteration of scikit-learn's GaussianMixture / ours at
   n = 1e6, K = 10, D = 2, and the peak memory of that fit (bench_em.py),
 - wall time and peak resident memory of a 1e6-point, 60-iteration render.
@@ -204,6 +207,28 @@ def bench_big_render(folder: Path, timeout: float) -> None:
         )
 
 
+def bench_html(notebook: Path, folder: Path, repeats: int = 5) -> None:
+    """The seed config's player page: size against to_jshtml's page and our GIF, time against the GIF render."""
+    ours_gif, ours_html, jshtml = folder / "html-ours.gif", folder / "ours.html", folder / "notebook.html"
+    run_checked([sys.executable, str(ROOT / "bench" / "notebook_jshtml.py"), str(notebook), str(jshtml)])
+    render = [str(BIN / "gmm-anim"), "render", "configs/seed.yaml", "-q", "-o"]
+    gif_times, html_times = [], []
+    for _ in range(repeats):
+        gif_times.append(run_checked([*render, str(ours_gif)]).seconds)
+        html_times.append(run_checked([*render, str(ours_html)]).seconds)
+    html_size, jshtml_size, gif_size = (path.stat().st_size for path in (ours_html, jshtml, ours_gif))
+    print(
+        f"seed HTML player: {html_size / 1024:.0f} KiB; notebook's to_jshtml page {jshtml_size / 1024:.0f} KiB "
+        f"-> ratio {html_size / jshtml_size:.3f} (target <= 0.25); our GIF {gif_size / 1024:.0f} KiB "
+        f"-> {html_size / gif_size:.2f}x the GIF"
+    )
+    gif_median, html_median = statistics.median(gif_times), statistics.median(html_times)
+    print(
+        f"seed HTML render, whole process: {html_median:.2f} s against the GIF's {gif_median:.2f} s "
+        f"-> {html_median / gif_median:.2f}x (target <= 1.3; median of {repeats}, alternating)"
+    )
+
+
 # --- all of it ------------------------------------------------------------------
 
 
@@ -212,7 +237,7 @@ def main() -> None:
     parser.add_argument("--notebook", type=Path, default=ROOT.parent / "shared/reference/notebook.py")
     parser.add_argument("--blas-threads", default="1", help="BLAS threads for every process, or 'default'")
     parser.add_argument("--big-timeout", type=float, default=120.0, help="seconds before the 1e6 render is stopped")
-    parser.add_argument("--seed-only", action="store_true", help="only the seed render's time and GIF size ratios")
+    parser.add_argument("--seed-only", action="store_true", help="only the seed render's time and size ratios")
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs of the seed render and the notebook")
     args, _ = parser.parse_known_args()
     if args.blas_threads != "default":  # before anything imports numpy; subprocesses inherit it
@@ -222,6 +247,7 @@ def main() -> None:
         folder = Path(name)
         if args.notebook.is_file():
             ours_gif, _ = bench_time_and_size(args.notebook.resolve(), folder, args.repeats)
+            bench_html(args.notebook.resolve(), folder, args.repeats)
             if args.seed_only:
                 return
             bench_colour_error(args.notebook.resolve(), folder, ours_gif)

@@ -8,6 +8,7 @@ the ``Animation`` shows itself inline in a notebook and saves itself.
 from __future__ import annotations
 
 import base64
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,12 @@ __all__ = ["Animation", "animate"]
 class Animation:
     """A rendered animation held in memory that shows itself inline in Jupyter.
 
-    ``data`` holds the file's bytes in ``format`` ("gif", "webp" or "mp4"),
-    ``n_frames`` frames of ``width`` x ``height`` pixels.
+    ``data`` holds the file's bytes in ``format`` ("html", the player page;
+    "gif", "webp" or "mp4"), ``n_frames`` frames of ``width`` x ``height`` pixels.
     """
 
     data: bytes
-    format: str = "gif"
+    format: str = "html"
     width: int = 0
     height: int = 0
     n_frames: int = 0
@@ -43,11 +44,27 @@ class Animation:
         return f"<Animation {self.format} {self.width}x{self.height}, {self.n_frames} frames, {len(self.data):,} bytes>"
 
     def _repr_html_(self) -> str:
+        if self.format == "html":
+            return self._player_iframe()
         encoded = base64.b64encode(self.data).decode("ascii")
         source = f"data:{INLINE_TYPES[self.format]};base64,{encoded}"
         if self.format == "mp4":
             return f'<video src="{source}" controls autoplay loop muted playsinline></video>'
         return f'<img src="{source}" alt="EM iterations"/>'
+
+    def _player_iframe(self) -> str:
+        """The player page in an iframe of its own (srcdoc), so several players in a notebook never share state.
+
+        Works alike in JupyterLab, the classic notebook and VS Code, none of
+        which need to trust the output: the page runs in the iframe's sandbox.
+        """
+        page = html.escape(self.data.decode("utf-8"), quote=True)
+        # the page's controls, caption and log-likelihood curve sit below the frame
+        width, height = max(self.width, 560) + 20, self.height + 230
+        return (
+            f'<iframe srcdoc="{page}" width="{width}" height="{height}" style="border: 0; max-width: 100%;" '
+            f'sandbox="allow-scripts" title="EM iterations, {self.n_frames} frames"></iframe>'
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write the animation to ``path`` atomically (parent folders are created) and return the path.
@@ -65,7 +82,7 @@ def animate(
     source: Config | str | Path | Any,
     *,
     components: int | None = None,
-    format: str = "gif",
+    format: str = "html",
     **overrides: Any,
 ) -> Animation:
     """Sample (or take), fit and render into memory, for Jupyter.
@@ -78,8 +95,9 @@ def animate(
     set config keys, a double underscore standing for the dot:
     ``iterations=80``, ``em__tol=1e-4``, ``render__theme="dark"``.
 
-    ``format`` is "gif" (shown as an image), "webp" or "mp4" (shown as a
-    ``<video>`` with controls, handy for stepping through the iterations).
+    ``format`` is "html" (the player: play, pause, step and scrub the
+    iterations, in an iframe of its own), "gif" or "webp" (shown as an
+    image), or "mp4" (shown as a ``<video>`` with controls).
     """
     import tempfile
 

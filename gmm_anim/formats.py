@@ -10,10 +10,11 @@ from typing import Literal, get_args
 
 __all__ = ["FORMATS", "INLINE_TYPES", "SUFFIXES", "SUFFIX_FORMATS", "Format"]
 
-Format = Literal["gif", "mp4", "webp", "png"]
+Format = Literal["gif", "mp4", "webp", "png", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
 # A PNG output is a folder of frames: its path has no suffix.
-SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ""}
+SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": "", "html": ".html"}
 SUFFIX_FORMATS = {f".{name}": name for name in FORMATS}
-# What a notebook can show inline, by format: the MIME type of the data URI.
-INLINE_TYPES = {"gif": "image/gif", "webp": "image/webp", "mp4": "video/mp4"}
+# What a notebook can show inline, by format: the MIME type of the data URI
+# (the HTML player goes into an iframe's srcdoc, text/html).
+INLINE_TYPES = {"html": "text/html", "gif": "image/gif", "webp": "image/webp", "mp4": "video/mp4"}

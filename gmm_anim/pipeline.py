@@ -200,6 +200,7 @@ def render(
     is called after each frame is written.
     """
     from .drawing import count_frames, key_colours, render_frames
+    from .drawing.captions import frame_captions
     from .write import write_animation
 
     check_points(cfg, X)
@@ -215,6 +216,7 @@ def render(
         n_frames=count_frames(history, options),
         key_colours=key_colours(history, options),
         progress=progress,
+        captions=frame_captions(history, options) if resolved_format == "html" else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import importlib
 import io
 import math
@@ -50,12 +51,24 @@ def test_load_sample_fit_render_animate(small_config, tmp_path):
     document = gmm_anim.summarize(X, history, cfg)
     assert len(document["iterations"]) == 4 and math.isfinite(document["bic"])
 
-    animation = gmm_anim.animate(cfg)
+    animation = gmm_anim.animate(cfg, format="gif")
     gif_bytes = decoded_data_uri(animation._repr_html_(), "image/gif")
     assert gif_bytes == animation.data == written.read_bytes()  # same config, same bytes
     saved = animation.save(tmp_path / "deeper" / "again.gif")
     with Image.open(saved) as gif:
         assert gif.n_frames == 4
+
+
+def test_animate_shows_the_html_player_in_an_iframe_of_its_own(small_config, tmp_path):
+    cfg = gmm_anim.load_config(small_config, overrides=TINY)
+    X, _ = gmm_anim.sample(cfg)
+    written = gmm_anim.render(X, gmm_anim.fit(X, cfg), cfg, tmp_path / "em.html")
+    animation = gmm_anim.animate(cfg)
+    assert animation.format == "html" and animation.data == written.read_bytes()
+    shown = animation._repr_html_()
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*sandbox="allow-scripts"[^>]*></iframe>', shown)
+    assert match, shown[:300]
+    assert html.unescape(match.group(1)).encode() == animation.data
 
 
 def test_animate_mp4_is_a_video_element(small_config, tmp_path):
@@ -77,7 +90,7 @@ def test_animate_takes_a_config_path(write_config, small_config):
 
 
 def test_animate_refuses_formats_it_cannot_show(small_config):
-    with pytest.raises(ValueError, match="format: expected one of gif, webp, mp4, got 'png'"):
+    with pytest.raises(ValueError, match="format: expected one of html, gif, webp, mp4, got 'png'"):
         gmm_anim.animate(small_config, format="png")
 
 
@@ -289,12 +302,12 @@ def test_schema_accepts_what_the_loader_accepts(schema, write_config, change):
 
 def test_an_animation_is_one_line_and_saves_only_under_its_own_suffix(small_config, tmp_path):
     animation = gmm_anim.animate(gmm_anim.load_config(small_config, overrides=TINY))
-    assert repr(animation) == f"<Animation gif 96x80, 4 frames, {len(animation.data):,} bytes>"
-    for name in ("x.mp4", "x.webp", "frames", "x.png"):
+    assert repr(animation) == f"<Animation html 96x80, 4 frames, {len(animation.data):,} bytes>"
+    for name in ("x.gif", "x.mp4", "x.webp", "frames", "x.png"):
         with pytest.raises(gmm_anim.ConfigError, match=r"path|format"):
             animation.save(tmp_path / name)
     assert list(tmp_path.iterdir()) == [small_config]
-    assert animation.save(tmp_path / "x.GIF").read_bytes() == animation.data
+    assert animation.save(tmp_path / "x.HTML").read_bytes() == animation.data
 
 
 def test_render_refuses_a_format_its_path_does_not_name(small_config, tmp_path):
@@ -342,9 +355,9 @@ def test_config_from_dict_validates_as_a_file_does(small_config):
 def test_animate_own_points_from_an_array_and_a_frame_like_object(tmp_path):
     X = two_clusters()
     tiny = {"iterations": 3, "render__width": 160, "render__height": 120}
-    from_array = gmm_anim.animate(X, components=2, **tiny)
+    from_array = gmm_anim.animate(X, components=2, format="gif", **tiny)
     assert repr(from_array).startswith("<Animation gif 160x120, 4 frames, ")
-    frame = gmm_anim.animate(FrameLike(["height", "weight"], X), components=2, **tiny)
+    frame = gmm_anim.animate(FrameLike(["height", "weight"], X), components=2, format="gif", **tiny)
     assert frame.data != from_array.data  # the same fit, now with labelled axes
     with Image.open(io.BytesIO(frame.data)) as gif:
         assert gif.n_frames == 4

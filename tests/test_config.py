@@ -398,7 +398,7 @@ def test_tags_and_keys(write_config, text, field, message):
         (
             "render: {format: GIF}\n",
             "render.format",
-            "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', got the string 'GIF'",
+            "expected one of 'auto', 'gif', 'mp4', 'webp', 'png', 'html', got the string 'GIF'",
         ),
         (
             "data: 5\nem: {components: 2}\n",

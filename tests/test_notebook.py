@@ -6,7 +6,7 @@ A notebook keeps every representation an object offers; the animation's
 
 from __future__ import annotations
 
-import base64
+import html
 import re
 
 import nbformat
@@ -29,15 +29,16 @@ def test_a_notebook_holds_each_animation_once(small_config, tmp_path):
     saved = tmp_path / "animations.ipynb"
     nbformat.write(notebook, saved)
 
-    gif_sizes = []
+    page_sizes = []
     for cell, n in zip(notebook.cells, (2, 3, 4)):
         (output,) = cell.outputs
         assert output.output_type == "execute_result"
         plain = output.data["text/plain"]
-        assert re.fullmatch(rf"<Animation gif 200x160, {n + 1} frames, [\d,]+ bytes>", plain), plain
-        encoded = re.search(r'src="data:image/gif;base64,([^"]+)"', output.data["text/html"]).group(1)
-        gif = base64.b64decode(encoded)
-        assert gif.startswith(b"GIF89a") and plain.endswith(f" {len(gif):,} bytes>")
-        gif_sizes.append(len(encoded))
-    # The GIFs once each (as base64), and little else: no text/plain copy of the bytes.
-    assert saved.stat().st_size < sum(gif_sizes) + 20_000
+        assert re.fullmatch(rf"<Animation html 200x160, {n + 1} frames, [\d,]+ bytes>", plain), plain
+        shown = output.data["text/html"]
+        escaped = re.fullmatch(r'<iframe srcdoc="([^"]*)"[^>]*></iframe>', shown).group(1)
+        page = html.unescape(escaped).encode("utf-8")
+        assert page.startswith(b"<!DOCTYPE html>") and plain.endswith(f" {len(page):,} bytes>")
+        page_sizes.append(len(shown))
+    # The players once each (escaped in their iframes), and little else: no text/plain copy of the bytes.
+    assert saved.stat().st_size < sum(page_sizes) + 20_000

@@ -63,7 +63,7 @@ REFUSED = [
         "s.yaml -f webp --set render.format=gif",
         "s.yaml: -f: expected the format render.format names (gif), got -f webp; drop one",
     ),
-    ("s.yaml -o s.yml", "s.yaml: -o: expected a name ending in .gif, .mp4, .webp, or no suffix for a folder of PNG"),
+    ("s.yaml -o s.yml", "s.yaml: -o: expected a name ending in .gif, .mp4, .webp, .html, or no suffix for a folder"),
     ("s.yaml -f png -o notes", "s.yaml: -o: expected a new or empty folder, or one of earlier frames"),
 ]
 

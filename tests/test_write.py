@@ -134,13 +134,13 @@ def test_resolve_format(name, format, expected):
 @pytest.mark.parametrize(
     "name, format, message",
     [
-        ("out.avi", "auto", "out.avi: render.output: expected a name ending in .gif, .mp4, .webp, or no suffix"),
+        ("out.avi", "auto", "out.avi: render.output: expected a name ending in .gif, .mp4, .webp, .html, or no suffix"),
         ("a.png", "auto", "a.png: render.output: expected a folder name, got 'a.png' (PNG output is a folder"),
         ("a.png", "png", "a.png: render.output: expected a folder name"),
         ("a.gif", "mp4", "a.gif: render.format: expected an output ending in .mp4 for render.format mp4, got"),
         ("frames", "webp", "frames: render.format: expected an output ending in .webp"),
         ("a.mp4", "png", "a.mp4: render.format: expected an output without a suffix (a folder of PNG frames)"),
-        ("a.gif", "avi", "a.gif: render.format: expected auto, gif, mp4, webp, png, got 'avi'"),
+        ("a.gif", "avi", "a.gif: render.format: expected auto, gif, mp4, webp, png, html, got 'avi'"),
     ],
 )
 def test_resolve_format_refuses_a_suffix_that_disagrees(name, format, message):

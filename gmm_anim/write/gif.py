@@ -45,7 +45,7 @@ import numpy as np
 
 from ..blas import SERIAL_PRODUCT
 
-__all__ = ["MAX_COLOURS", "NearestColour", "build_palette", "indexed_frames", "pack_rgb", "write_gif"]
+__all__ = ["MAX_COLOURS", "FrameCodes", "NearestColour", "build_palette", "indexed_frames", "pack_rgb", "write_gif"]
 
 # One slot of the 256 stays free for the transparent "unchanged pixel" index.
 MAX_COLOURS = 255
@@ -72,7 +72,7 @@ def _unpack_rgb(codes: np.ndarray) -> np.ndarray:
     return np.stack([codes, codes >> 8, codes >> 16], axis=-1).astype(np.uint8)
 
 
-class _FrameCodes:
+class FrameCodes:
     """Packs whole frames into colour codes with at most one copy and one mask.
 
     A frame that is the RGB view of a contiguous RGBA array (as the renderer
@@ -172,7 +172,7 @@ def build_palette(samples: list[np.ndarray], key_colours: np.ndarray | None) -> 
     key_codes = np.array(list(dict.fromkeys(pack_rgb(keys).tolist())), np.uint32)
     if len(key_codes) > MAX_COLOURS:
         raise ValueError(f"at most {MAX_COLOURS} key colours fit a GIF palette")
-    pack = _FrameCodes()
+    pack = FrameCodes()
     codes, counts = np.unique(np.concatenate([pack(frame) for frame in samples]), return_counts=True)
     rest = ~np.isin(codes, key_codes)
     codes, counts = codes[rest], counts[rest]
@@ -199,7 +199,7 @@ class NearestColour:
         self._palette = np.asarray(palette, np.uint8)
         # index + 1, 0 = not computed yet; np.zeros maps untouched pages lazily.
         self._cache = np.zeros(1 << 24, np.uint8)
-        self._codes = _FrameCodes()
+        self._codes = FrameCodes()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 -> (H, W) uint8 palette indices."""

@@ -1,4 +1,4 @@
-"""Frame sinks per output format: GIF, MP4, animated WebP, a folder of PNGs.
+"""Frame sinks per output format: GIF, MP4, animated WebP, a folder of PNGs, the HTML player.
 
 Frames arrive one at a time as (height, width, 3) uint8 arrays and leave
 encoded; no sink keeps RGB copies of past frames. Output is atomic: it is
@@ -6,6 +6,9 @@ written under a temporary name beside the target and renamed over it.
 
 GIF: gmm_anim.write.gif (one global palette, exact nearest-colour mapping,
 delta frames), its measurements in that module's docstring.
+
+HTML: gmm_anim.write.html (lossless WebP boxes of the changed pixels, drawn
+exactly into a canvas by the page's own player), its measurements there.
 
 WebP. The GIF's palette frames, stored losslessly. On the seed frames:
 true-colour lossless 603 KiB (exact), lossy quality 90 620 KiB (error 1.72,
@@ -43,6 +46,8 @@ from .targets import check_target, resolve_format
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from ..drawing.captions import Captions
 
 __all__ = ["frame_durations_ms", "write_animation", "write_file"]
 
@@ -329,15 +334,18 @@ def write_animation(
     n_frames: int,
     key_colours: np.ndarray | None = None,
     progress: Callable[[int], None] | None = None,
+    captions: Captions | None = None,
 ) -> Path:
     """Encode frames to ``path`` atomically and return the path written.
 
     frames : iterable of n_frames arrays of shape (height, width, 3), uint8,
         consumed one at a time.
-    format : "auto", "gif", "mp4", "webp" or "png" (a folder of frames).
+    format : "auto", "gif", "mp4", "webp", "png" (a folder of frames) or "html" (the player).
     key_colours : array of shape (m, 3), uint8: colours the palette of GIF and
         WebP output holds exactly (background, text, component colours).
     progress : called with the number of frames consumed so far, after each.
+    captions : what the HTML player shows beside each frame (``drawing.captions``);
+        other formats ignore it, and without it the player numbers the frames.
 
     On any failure or interrupt ``path`` is left as it was and no temporary
     file remains. Raises OutputError when the location cannot be written or
@@ -361,6 +369,11 @@ def write_animation(
         elif format == "mp4":
             with _atomic_file(path) as temporary:
                 _write_mp4(stream, temporary, fps=fps, hold=hold, label=path)
+        elif format == "html":
+            from .html import write_html
+
+            with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
+                write_html(stream, fp, durations, captions)
         else:
             with _atomic_file(path) as temporary, open(temporary, "wb") as fp:
                 write = write_gif if format == "gif" else _write_webp
