@@ -255,10 +255,11 @@ class ComparisonRenderer:
             fontsize=7 * self.font,
             frameon=False,
             labelcolor=self.theme.foreground,
-            loc="lower right",
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),  # beside the curves, never over them; the layout makes room
             ncols=2 if len(self.labels) > 6 else 1,
         )
-        legend.set_in_layout(False)
+        legend.set_in_layout(True)
         return axes
 
     def _panel_title(self, run: int, frame: int) -> str:
