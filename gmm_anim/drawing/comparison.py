@@ -28,13 +28,13 @@ from ..history import History, Mixture
 from .frame_plan import FramePlan, frame_count
 from .frames import axis_labels, check_options, key_colours, look_for, snapshots, view_class
 from .geometry import mixture_at
-from .grid import curve_to, grid_shape, padded, panel_room, run_styles, share_limits
+from .grid import grid_shape, padded, panel_room, share_limits
 from .layout import style_axes
+from .run_curves import RunCurves, run_styles
 from .style import DPI, THEMES, font_scale, size_scale, to_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.lines import Line2D
     from matplotlib.text import Text
 
     from ..config import RenderConfig
@@ -69,8 +69,8 @@ class ComparisonRenderer:
     """One figure of a panel per run; ``draw(f)`` blits frame f and returns its pixels.
 
     ``views`` (one PlaneView or LineView per run), ``axes`` (theirs),
-    ``panel_titles`` (a Text per run), ``curves`` (with ``render.loglik``, a
-    Line2D per run), ``title`` (the frame's).
+    ``panel_titles`` (a Text per run), ``loglik`` (with ``render.loglik``, the
+    RunCurves; else None), ``title`` (the frame's).
     """
 
     def __init__(
@@ -93,7 +93,7 @@ class ComparisonRenderer:
         check_options(options, n_features, max(history.weights.shape[1] for history in histories), source=source)
         self._check_frames(options, histories, source)
         self._responsibilities = responsibilities_for(X)
-        self._per_sample = len(X)  # the curves show the log-likelihood per sample
+        self._n_samples = len(X)
         self._options, self._histories, self.labels, self.best = options, list(histories), list(labels), best
         longest = _longest(histories)
         self._shown = options.shown_iterations(longest)
@@ -196,7 +196,6 @@ class ComparisonRenderer:
             view.draw_on(axes, labels=labels)
             self._outer_labels_only(axes, row, column)
             self.axes.append(axes)
-        self.curves: list[Line2D] = []
         self.loglik = None if panel_area is None else self._add_loglik(panel_area)
         self._titles = [self._frame_title(f) for f in range(len(self.plan))]
         self.panel_titles = self._add_panel_titles()
@@ -226,41 +225,20 @@ class ComparisonRenderer:
             axes.tick_params(labelbottom=False)
             axes.set_xlabel("")
 
-    def _add_loglik(self, area) -> Axes:
-        from matplotlib.ticker import MaxNLocator
-
+    def _add_loglik(self, area) -> RunCurves:
         axes = self.figure.add_subplot(area)
         style_axes(axes, self.theme, line_width=max(1, round(self.scale)) * 72 / DPI, font_size=8 * self.font)
-        values = [path.log_likelihood / self._per_sample for path in self._paths]
-        low = min(float(v.min()) for v in values)
-        high = max(float(v.max()) for v in values)
-        span = high - low if high > low else max(abs(high), 1.0) * 0.1
-        last = max(self._shown[-1], 1)
-        axes.set_xlim(-0.04 * last, 1.04 * last)
-        axes.set_ylim(low - 0.08 * span, high + 0.08 * span)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("iteration")
-        axes.set_title("log-likelihood per sample", fontsize=8 * self.font, color=self.theme.foreground)
-        styles = run_styles(len(self.views), self._options.theme)
-        width = 1.5 * self.scale
-        for colour, dashes in styles:
-            curve = axes.plot([], [], color=colour, linestyle=dashes, linewidth=width, animated=True)[0]
-            curve.set(marker="o", markersize=4 * self.scale)  # a dot where the run is now, on its last point
-            self.curves.append(curve)
-        legend = axes.legend(
-            handles=[
-                axes.plot([], [], color=colour, linestyle=dashes, linewidth=width)[0] for colour, dashes in styles
-            ],
-            labels=self.labels,
-            fontsize=7 * self.font,
-            frameon=False,
-            labelcolor=self.theme.foreground,
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),  # beside the curves, never over them; the layout makes room
-            ncols=2 if len(self.labels) > 6 else 1,
+        return RunCurves(
+            axes,
+            [history.log_likelihood for history in self._histories],
+            self.labels,
+            self._n_samples,
+            last=self._shown[-1],
+            theme=self.theme,
+            theme_name=self._options.theme,
+            scale=self.scale,
+            font=self.font,
         )
-        legend.set_in_layout(True)
-        return axes
 
     def _panel_title(self, run: int, frame: int) -> str:
         """The run's label, then its log-likelihood at the frame's parameters, converged, lowest BIC."""
@@ -393,7 +371,8 @@ class ComparisonRenderer:
     def animated_artists(self) -> list:
         """The artists drawn every frame, in drawing order."""
         views = [artist for view in self.views for artist in view.animated_artists]
-        return [*views, *self.curves, *self.panel_titles, self.title]
+        curves = [] if self.loglik is None else self.loglik.animated_artists
+        return [*views, *curves, *self.panel_titles, self.title]
 
     def update(self, frame: int) -> None:
         """Set every changing artist to show frame ``frame``."""
@@ -404,13 +383,8 @@ class ComparisonRenderer:
             mixture = mixture_at(path, planned.step, fraction)
             view.update(mixture, self._resp(run, planned.coloured_by, mixture, planned), final=final)
             self.panel_titles[run].set_text(self._panel_title(run, frame))
-        if self.curves:
-            iteration, part = self.plan.position(planned)
-            for run, curve in enumerate(self.curves):
-                values = self._histories[run].log_likelihood / self._per_sample
-                xs, ys = curve_to(values, iteration, part)
-                curve.set_data(xs, ys)
-                curve.set_markevery([len(xs) - 1])
+        if self.loglik is not None:
+            self.loglik.update(*self.plan.position(planned))
         self.title.set_text(self._titles[frame])
 
     def _resp(self, run: int, key: tuple[int, int] | None, drawn: Mixture, planned) -> np.ndarray | None:

@@ -1,8 +1,4 @@
-"""The arithmetic of runs side by side (comparison.py): runs held at their end, shared limits, the grid's shape.
-
-Also the log-likelihood curves' styles, one per run, apart from the
-component colours.
-"""
+"""The arithmetic of runs side by side (comparison.py): runs held at their end, shared limits, the grid's shape."""
 
 from __future__ import annotations
 
@@ -13,13 +9,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..history import History
-from .style import THEMES
 
 if TYPE_CHECKING:
     from .line_view import LineView
     from .plane_view import PlaneView
 
-__all__ = ["curve_to", "grid_shape", "padded", "panel_room", "run_styles", "share_limits"]
+__all__ = ["grid_shape", "padded", "panel_room", "share_limits"]
 
 
 def padded(history: History, n_iterations: int) -> History:
@@ -87,32 +82,3 @@ def grid_shape(
     """(rows, columns) of ``n_panels`` panels in width x height pixels giving each the largest drawing."""
     _, rows, columns = panel_room(n_panels, width, height, data_aspect, pad=pad)
     return rows, columns
-
-
-_RUN_DASHES = ("-", "--", ":", "-.")
-_RUN_SHADES = (0.0, 0.4, 0.65)  # how far each group of four curves is mixed from the foreground to the background
-
-
-def run_styles(n_runs: int, theme_name: str) -> list[tuple[np.ndarray, str]]:
-    """(colour, line style) per run for the log-likelihood curves: apart from the component colours, in
-    the theme's foreground and two greys towards its background, each with four dash patterns."""
-    theme = THEMES[theme_name]
-    foreground, background = np.asarray(theme.foreground), np.asarray(theme.background)
-    styles = []
-    for run in range(n_runs):
-        shade = _RUN_SHADES[run // len(_RUN_DASHES) % len(_RUN_SHADES)]
-        colour = np.round(((1 - shade) * foreground + shade * background) * 255) / 255
-        styles.append((colour, _RUN_DASHES[run % len(_RUN_DASHES)]))
-    return styles
-
-
-def curve_to(values: np.ndarray, iteration: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """A run's curve up to ``fraction`` past ``iteration``, held at its last value past its end."""
-    last = len(values) - 1
-    if iteration >= last:
-        return np.arange(last + 1, dtype=np.float64), values
-    xs, ys = np.arange(iteration + 1, dtype=np.float64), values[: iteration + 1]
-    if fraction > 0:
-        value = (1 - fraction) * values[iteration] + fraction * values[iteration + 1]
-        xs, ys = np.append(xs, iteration + fraction), np.append(ys, value)
-    return xs, ys
