@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,6 +126,19 @@ def test_there_is_one_caption_per_frame(small, overrides):
     assert len(captions.titles) == len(captions.positions) == len(captions.weights) == n_frames
     assert all(abs(sum(weights) - 1) < 1e-9 for weights in captions.weights)
     assert list(captions.positions) == sorted(captions.positions)
+
+
+@pytest.mark.slow
+def test_the_page_bytes_do_not_depend_on_the_process(small, tmp_path):
+    """Fresh interpreters with other hash seeds and BLAS thread counts write the same page."""
+    command = [str(Path(sys.executable).parent / "gmm-anim"), "render", str(small), "-q", "-o"]
+    pages = []
+    for seed, threads in (("1", "1"), ("2", "2")):
+        page = tmp_path / f"run{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg"}
+        subprocess.run([*command, str(page)], env=env, check=True, timeout=300)
+        pages.append(page.read_bytes())
+    assert pages[0] == pages[1]
 
 
 def test_the_cli_writes_the_page(small, tmp_path, runner):

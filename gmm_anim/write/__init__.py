@@ -1,4 +1,4 @@
-"""The write stage: where the output goes, and frame sinks per format (GIF, MP4, WebP, PNG folder), atomic output."""
+"""The write stage: where the output goes; frame sinks per format (GIF, MP4, WebP, PNG folder, HTML player)."""
 
 from .labels import labels_csv
 from .sinks import frame_durations_ms, write_animation, write_file
