@@ -97,7 +97,7 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "render.format": (
         "auto takes the format from render.output's suffix (a GIF when there is no output); "
-        "or gif, mp4, webp, png (a folder of frames)."
+        "or gif, mp4, webp, png (a folder of frames), html (an interactive player page)."
     ),
     "render.fps": (
         "Frames per second (default: 3·(tween + 1), at most 50, so tween frames smooth the motion "
