@@ -193,7 +193,7 @@ def render(
 ) -> None:
     """Fit each CONFIG with EM and animate every iteration.
 
-    Writes one GIF, MP4, WebP or PNG folder per config.
+    Writes one GIF, MP4, WebP, PNG folder or HTML player page per config.
 
     Example: gmm-anim render configs/seed.yaml -o seed.gif
     """
