@@ -12,6 +12,9 @@ the machine's speed cancels out. Prints:
   the whole-process time of ``-f html`` / the GIF render (median of 5),
 - EM time per iteration of scikit-learn's GaussianMixture / ours at
   n = 1e6, K = 10, D = 2, and the peak memory of that fit (bench_em.py),
+- the seed config with ``render.tween: 3`` (161 frames, 600x600 GIF), whole
+  process, ``-j 1`` against ``-j 2``: the speedup and the frames per second
+  per worker,
 - wall time and peak resident memory of a 1e6-point, 60-iteration render.
 
 BLAS runs on one thread unless ``--blas-threads default``: on a shared
@@ -229,6 +232,26 @@ def bench_html(notebook: Path, folder: Path, repeats: int = 5) -> None:
     )
 
 
+# --- -j: frames drawn in worker processes ---------------------------------------
+
+
+def bench_jobs(folder: Path, repeats: int = 3) -> None:
+    """The seed config with render.tween 3 (161 frames) at 600x600 to GIF, whole process, -j 1 against -j 2."""
+    render = [str(BIN / "gmm-anim"), "render", "configs/seed.yaml", "--set", "render.tween=3", "-q"]
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for jobs in times:
+            times[jobs].append(run_checked([*render, "-j", str(jobs), "-o", str(folder / f"jobs{jobs}.gif")]).seconds)
+    same = (folder / "jobs1.gif").read_bytes() == (folder / "jobs2.gif").read_bytes()
+    median = {jobs: statistics.median(runs) for jobs, runs in times.items()}
+    per_worker = ", ".join(f"-j {jobs} {161 / median[jobs] / jobs:.0f}" for jobs in median)
+    print(
+        f"seed with tween 3 (161 frames, 600x600 GIF), whole process: -j 1 {median[1]:.2f} s, -j 2 {median[2]:.2f} s "
+        f"-> {median[1] / median[2]:.2f}x (median of {repeats}, alternating); frames per second per worker: "
+        f"{per_worker}; same bytes: {same}"
+    )
+
+
 # --- all of it ------------------------------------------------------------------
 
 
@@ -253,6 +276,7 @@ def main() -> None:
             bench_colour_error(args.notebook.resolve(), folder, ours_gif)
         else:
             print(f"notebook comparison skipped: {args.notebook} not found (set NOTEBOOK=path)")
+        bench_jobs(folder)
         sys.path.insert(0, str(ROOT / "bench"))
         import bench_em
 

@@ -190,6 +190,18 @@ def render(
     set_: SetOption = None,
     compare: CompareOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary line.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            metavar="N",
+            help="Worker processes drawing the frames; 1 draws them in this process. "
+            "Default: every core, for renders large enough to gain. The output is the same whatever N.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fit each CONFIG with EM and animate every iteration.
 
@@ -211,17 +223,17 @@ def render(
         for cfg, (path, resolved_format) in zip(loaded, targets):
             X, _ = pipeline.sample(cfg)
             if cfg.runs:
-                _render_runs(X, cfg, path, resolved_format, quiet=quiet)
+                _render_runs(X, cfg, path, resolved_format, quiet=quiet, jobs=jobs)
                 continue
             history = pipeline.fit(X, cfg)
             n_frames = count_frames(history, cfg.render)
             progress = None if quiet else _progress_printer(str(path), n_frames)
-            written = pipeline.render(X, history, cfg, path, format=resolved_format, progress=progress)
+            written = pipeline.render(X, history, cfg, path, format=resolved_format, progress=progress, jobs=jobs)
             if not quiet:
                 sys.stderr.write(f"wrote {written} ({history.n_iterations} iterations, {n_frames} frames)\n")
 
 
-def _render_runs(X: Any, cfg: Config, path: Path, format: str, *, quiet: bool) -> None:
+def _render_runs(X: Any, cfg: Config, path: Path, format: str, *, quiet: bool, jobs: int | None) -> None:
     """``render`` of a config with compare: the runs fitted, then drawn side by side."""
     from . import pipeline
     from .drawing.comparison import count_comparison_frames
@@ -229,7 +241,7 @@ def _render_runs(X: Any, cfg: Config, path: Path, format: str, *, quiet: bool) -
     histories = pipeline.fit_runs(X, cfg)
     n_frames = count_comparison_frames(histories, cfg.render)
     progress = None if quiet else _progress_printer(str(path), n_frames)
-    written = pipeline.render_runs(X, histories, cfg, path, format=format, progress=progress)
+    written = pipeline.render_runs(X, histories, cfg, path, format=format, progress=progress, jobs=jobs)
     if not quiet:
         longest = max(history.n_iterations for history in histories)
         sys.stderr.write(f"wrote {written} ({len(histories)} runs, up to {longest} iterations, {n_frames} frames)\n")

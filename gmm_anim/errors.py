@@ -25,6 +25,10 @@ class ConfigError(GmmAnimError, ValueError):
         self.message = message
         super().__init__(f"{self.source}: {field}: {message}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        # raised in a worker process (drawing/parallel.py), it crosses back to the parent by pickle
+        return (type(self), (self.source, self.field, self.message))
+
 
 class OutputError(GmmAnimError, OSError):
     """Writing the output failed: unwritable path, encoder failure (exit code 1)."""

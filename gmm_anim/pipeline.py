@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -193,31 +195,62 @@ def render(
     format: str | None = None,
     fps: float | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int | None = 1,
 ) -> Path:
     """Render every EM iteration of ``history`` over ``X`` and write the animation.
 
     Returns the path written. ``fps`` overrides ``render.fps``; ``progress(k)``
-    is called after each frame is written.
+    is called after each frame is written. ``jobs``: worker processes drawing
+    the frames (1: in this process; None: ``drawing.parallel.default_jobs``);
+    the output is the same whatever it is. Several workers start Python
+    processes ("spawn"), so a script calling this with jobs != 1 needs the
+    ``if __name__ == "__main__":`` guard.
     """
-    from .drawing import count_frames, key_colours, render_frames
+    from .drawing import FrameRenderer, count_frames, key_colours, render_frames
     from .drawing.captions import frame_captions
+    from .drawing.frames import check_history
     from .write import write_animation
 
     check_points(cfg, X)
     path, resolved_format = output_target(cfg, output, format)
     options = cfg.render
     truth = cfg.truth if options.truth else None
-    return write_animation(
-        render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=cfg.axis_names(X.shape[1])),
-        path,
-        format=resolved_format,
-        fps=fps if fps is not None else options.frame_rate,
-        hold=options.hold,
-        n_frames=count_frames(history, options),
-        key_colours=key_colours(history, options),
-        progress=progress,
-        captions=frame_captions(history, options) if resolved_format == "html" else None,
-    )
+    feature_names = cfg.axis_names(X.shape[1])
+    n_frames = count_frames(history, options)
+    with ExitStack() as stack:
+        workers = _workers(jobs, n_frames, options, resolved_format)
+        if workers == 1:
+            frames = render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=feature_names)
+        else:
+            from .drawing.parallel import parallel_frames
+
+            check_history(options, history, cfg.source)
+            build = partial(FrameRenderer, X, history, options, truth=truth, feature_names=feature_names)
+            frames = stack.enter_context(
+                parallel_frames(build, n_frames, workers, size=(options.height, options.width))
+            )
+        return write_animation(
+            frames,
+            path,
+            format=resolved_format,
+            fps=fps if fps is not None else options.frame_rate,
+            hold=options.hold,
+            n_frames=n_frames,
+            key_colours=key_colours(history, options),
+            progress=progress,
+            captions=frame_captions(history, options) if resolved_format == "html" else None,
+        )
+
+
+def _workers(jobs: int | None, n_frames: int, options: Any, format: str) -> int:
+    """The worker processes a render uses: ``jobs``, or with None the default for its size and format."""
+    if jobs is None:
+        from .drawing.parallel import default_jobs
+
+        return default_jobs(n_frames, options.width, options.height, format)
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    return jobs
 
 
 def render_runs(
@@ -229,38 +262,62 @@ def render_runs(
     format: str | None = None,
     fps: float | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int | None = 1,
 ) -> Path:
     """Render the runs of ``compare`` (``fit_runs``' histories) side by side and write the animation.
 
     Returns the path written; the last frame marks the run with the lowest BIC.
+    ``jobs`` as in ``render``.
     """
-    from .drawing.comparison import comparison_key_colours, count_comparison_frames, render_comparison
+    from .drawing.comparison import (
+        ComparisonRenderer,
+        comparison_key_colours,
+        count_comparison_frames,
+        render_comparison,
+    )
     from .write import write_animation
 
     check_points(cfg, X)
     path, resolved_format = output_target(cfg, output, format)
     options = cfg.render
     best = summarize_runs(X, histories, cfg)["best"]["bic"]
-    frames = render_comparison(
-        X,
-        histories,
-        [label for label, _ in cfg.runs],
-        options,
-        truth=cfg.truth if options.truth else None,
-        best=best,
-        source=cfg.source,
-        feature_names=cfg.axis_names(X.shape[1]),
-    )
-    return write_animation(
-        frames,
-        path,
-        format=resolved_format,
-        fps=fps if fps is not None else options.frame_rate,
-        hold=options.hold,
-        n_frames=count_comparison_frames(histories, options),
-        key_colours=comparison_key_colours(histories, options),
-        progress=progress,
-    )
+    labels = [label for label, _ in cfg.runs]
+    truth = cfg.truth if options.truth else None
+    feature_names = cfg.axis_names(X.shape[1])
+    n_frames = count_comparison_frames(histories, options)
+    with ExitStack() as stack:
+        workers = _workers(jobs, n_frames, options, resolved_format)
+        if workers == 1:
+            frames = render_comparison(
+                X, histories, labels, options, truth=truth, best=best, source=cfg.source, feature_names=feature_names
+            )
+        else:
+            from .drawing.parallel import parallel_frames
+
+            build = partial(
+                ComparisonRenderer,
+                X,
+                histories,
+                labels,
+                options,
+                truth=truth,
+                best=best,
+                source=cfg.source,
+                feature_names=feature_names,
+            )
+            frames = stack.enter_context(
+                parallel_frames(build, n_frames, workers, size=(options.height, options.width))
+            )
+        return write_animation(
+            frames,
+            path,
+            format=resolved_format,
+            fps=fps if fps is not None else options.frame_rate,
+            hold=options.hold,
+            n_frames=n_frames,
+            key_colours=comparison_key_colours(histories, options),
+            progress=progress,
+        )
 
 
 def stills_target(cfg: Config, output: str | Path | None = None) -> tuple[Path, str]:

@@ -129,6 +129,73 @@ def test_signal_leaves_the_previous_output_as_it_was(folder):
     assert list(output.parent.iterdir()) == [output]
 
 
+def marked_processes(mark: str, command: bytes = b"") -> list[int]:
+    """The processes whose environment holds GMM_ANIM_TEST_MARK=mark (a render, its workers and
+    multiprocessing's resource tracker) and whose command line holds ``command``."""
+    wanted = f"GMM_ANIM_TEST_MARK={mark}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environment = (entry / "environ").read_bytes().split(b"\0")
+                if wanted in environment and command in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours to read
+                pass
+    return found
+
+
+def workers(mark: str) -> list[int]:
+    return marked_processes(mark, b"spawn_main")
+
+
+def none_left(mark: str) -> bool:
+    """Whether every marked process has gone; the resource tracker leaves once the render has."""
+    deadline = time.monotonic() + 10
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return marked_processes(mark) == []
+
+
+def start_parallel(folder: Path, output: Path, mark: str) -> subprocess.Popen:
+    """A ``-j 2`` render, returned once its temporary file and both workers exist."""
+    process = start(["render", "slow.yaml", "-o", str(output), "-j", "2"], folder, GMM_ANIM_TEST_MARK=mark)
+    wait_for_temporary(process, output.parent, output.name)
+    deadline = time.monotonic() + WAIT
+    while len(workers(mark)) < 2:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no two workers within {WAIT} s")
+        time.sleep(0.02)
+    return process
+
+
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "line"),
+    [(signal.SIGINT, 130, "Error: interrupted"), (signal.SIGTERM, 143, "Error: terminated")],
+)
+def test_signal_during_a_parallel_render_leaves_no_file_and_no_process(folder, signum, exit_code, line):
+    output = folder / "out" / "new.gif"
+    mark = f"{os.getpid()}-{signum}"
+    process = start_parallel(folder, output, mark)
+    process.send_signal(signum)
+    assert finish(process) == (exit_code, line + "\n")
+    assert list(output.parent.iterdir()) == []
+    assert none_left(mark)
+
+
+def test_a_worker_terminated_ends_the_render_with_one_error_line(folder):
+    output = folder / "out" / "new.gif"
+    mark = f"{os.getpid()}-worker"
+    process = start_parallel(folder, output, mark)
+    os.kill(workers(mark)[0], signal.SIGTERM)
+    exit_code, stderr = finish(process)
+    assert exit_code == 1
+    assert only_line(stderr).startswith("Error: a frame-drawing worker process stopped unexpectedly")
+    assert list(output.parent.iterdir()) == []
+    assert none_left(mark)
+
+
 # ---------------------------------------------------------------------------
 # Outputs that cannot be written
 
