@@ -14,7 +14,7 @@ are larger than the ones it was checked for (a Python caller's own X).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -209,7 +209,6 @@ def render(
     from .drawing import FrameRenderer, count_frames, key_colours, render_frames
     from .drawing.captions import frame_captions
     from .drawing.frames import check_history
-    from .write import write_animation
 
     check_points(cfg, X)
     path, resolved_format = output_target(cfg, output, format)
@@ -217,28 +216,60 @@ def render(
     truth = cfg.truth if options.truth else None
     feature_names = cfg.axis_names(X.shape[1])
     n_frames = count_frames(history, options)
+    check_history(options, history, cfg.source)
+    return _write_frames(
+        cfg,
+        lambda: render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=feature_names),
+        partial(FrameRenderer, X, history, options, truth=truth, feature_names=feature_names),
+        n_frames,
+        path,
+        resolved_format,
+        jobs=jobs,
+        fps=fps,
+        progress=progress,
+        key_colours=key_colours(history, options),
+        captions=frame_captions(history, options) if resolved_format == "html" else None,
+    )
+
+
+def _write_frames(
+    cfg: Config,
+    serial_frames: Callable[[], Iterator[np.ndarray]],
+    build: Callable[[], Any],
+    n_frames: int,
+    path: Path,
+    format: str,
+    *,
+    jobs: int | None,
+    fps: float | None,
+    progress: Callable[[int], None] | None,
+    key_colours: np.ndarray,
+    captions: Any = None,
+) -> Path:
+    """Draw the frames here (``serial_frames()``) or in workers that each ``build()`` a renderer; write them."""
+    from .write import write_animation
+
+    options = cfg.render
     with ExitStack() as stack:
-        workers = _workers(jobs, n_frames, options, resolved_format)
+        workers = _workers(jobs, n_frames, options, format)
         if workers == 1:
-            frames = render_frames(X, history, options, truth=truth, source=cfg.source, feature_names=feature_names)
+            frames = serial_frames()
         else:
             from .drawing.parallel import parallel_frames
 
-            check_history(options, history, cfg.source)
-            build = partial(FrameRenderer, X, history, options, truth=truth, feature_names=feature_names)
             frames = stack.enter_context(
                 parallel_frames(build, n_frames, workers, size=(options.height, options.width))
             )
         return write_animation(
             frames,
             path,
-            format=resolved_format,
+            format=format,
             fps=fps if fps is not None else options.frame_rate,
             hold=options.hold,
             n_frames=n_frames,
-            key_colours=key_colours(history, options),
+            key_colours=key_colours,
             progress=progress,
-            captions=frame_captions(history, options) if resolved_format == "html" else None,
+            captions=captions,
         )
 
 
@@ -275,7 +306,6 @@ def render_runs(
         count_comparison_frames,
         render_comparison,
     )
-    from .write import write_animation
 
     check_points(cfg, X)
     path, resolved_format = output_target(cfg, output, format)
@@ -285,39 +315,30 @@ def render_runs(
     truth = cfg.truth if options.truth else None
     feature_names = cfg.axis_names(X.shape[1])
     n_frames = count_comparison_frames(histories, options)
-    with ExitStack() as stack:
-        workers = _workers(jobs, n_frames, options, resolved_format)
-        if workers == 1:
-            frames = render_comparison(
-                X, histories, labels, options, truth=truth, best=best, source=cfg.source, feature_names=feature_names
-            )
-        else:
-            from .drawing.parallel import parallel_frames
-
-            build = partial(
-                ComparisonRenderer,
-                X,
-                histories,
-                labels,
-                options,
-                truth=truth,
-                best=best,
-                source=cfg.source,
-                feature_names=feature_names,
-            )
-            frames = stack.enter_context(
-                parallel_frames(build, n_frames, workers, size=(options.height, options.width))
-            )
-        return write_animation(
-            frames,
-            path,
-            format=resolved_format,
-            fps=fps if fps is not None else options.frame_rate,
-            hold=options.hold,
-            n_frames=n_frames,
-            key_colours=comparison_key_colours(histories, options),
-            progress=progress,
-        )
+    return _write_frames(
+        cfg,
+        lambda: render_comparison(
+            X, histories, labels, options, truth=truth, best=best, source=cfg.source, feature_names=feature_names
+        ),
+        partial(
+            ComparisonRenderer,
+            X,
+            histories,
+            labels,
+            options,
+            truth=truth,
+            best=best,
+            source=cfg.source,
+            feature_names=feature_names,
+        ),
+        n_frames,
+        path,
+        resolved_format,
+        jobs=jobs,
+        fps=fps,
+        progress=progress,
+        key_colours=comparison_key_colours(histories, options),
+    )
 
 
 def stills_target(cfg: Config, output: str | Path | None = None) -> tuple[Path, str]:
