@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import stat
 import struct
+import subprocess
 import weakref
 from pathlib import Path
 
@@ -308,6 +311,60 @@ def test_mp4_frame_count_includes_the_hold_and_odd_sizes_are_padded(tmp_path):
     assert tuple(meta["size"]) == (48, 36)
     reader.close()
     assert listing(tmp_path) == ["a.mp4"]
+
+
+def _smooth_frames(n: int, height: int = 64, width: int = 96) -> list[np.ndarray]:
+    """RGB views of RGBA frames, as the renderer yields them: flat colour fields and a moving square."""
+    frames = []
+    for k in range(n):
+        rgba = np.full((height, width, 4), 255, np.uint8)
+        rgba[: height // 2, : width // 2, :3] = KEY[2]
+        rgba[height // 2 :, width // 2 :, :3] = KEY[3]
+        rgba[8 + 2 * k : 24 + 2 * k, 40:56, :3] = KEY[4]
+        frames.append(rgba[..., :3])
+    return frames
+
+
+def _decoded_mp4(path: Path, height: int, width: int) -> np.ndarray:
+    """The MP4's frames as RGB, converted back with the BT.709 studio-range matrix it is tagged with."""
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path),
+        "-vf", "scale=in_color_matrix=bt709:in_range=tv", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+    ]  # fmt: skip
+    data = subprocess.run(command, capture_output=True, check=True).stdout
+    return np.frombuffer(data, np.uint8).reshape(-1, height, width, 3)
+
+
+def test_mp4_decodes_to_its_frames_in_bt709(tmp_path):
+    frames = _smooth_frames(6)
+    decoded = _decoded_mp4(write(frames, tmp_path / "a.mp4", fps=6, hold=0.0), 64, 96)
+    assert len(decoded) == 6
+    for shown, truth in zip(decoded, frames):
+        # flat fields survive H.264 and yuv420p; BT.601 decoding would shift the orange by ~10 levels
+        error = np.abs(shown.astype(int) - truth).mean(axis=(0, 1))
+        assert error.max() < 2.5, error
+
+
+def test_mp4_bytes_do_not_depend_on_the_frames_layout_or_the_pipe_size(tmp_path, monkeypatch):
+    from gmm_anim.write import sinks
+
+    frames = _smooth_frames(5)
+    widened = write(frames, tmp_path / "rgba-views.mp4").read_bytes()
+    plain = write([np.ascontiguousarray(frame) for frame in frames], tmp_path / "rgb.mp4").read_bytes()
+    monkeypatch.setattr(sinks, "fcntl", None)  # a system without F_SETPIPE_SZ: the pipe keeps its size
+    narrow = write(frames, tmp_path / "narrow.mp4").read_bytes()
+    assert widened == plain == narrow
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_the_pipe_to_ffmpeg_is_widened_to_one_mebibyte():
+    from gmm_anim.write.sinks import _widen_pipe
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as writer:
+        before = fcntl.fcntl(writer.fileno(), fcntl.F_GETPIPE_SZ)
+        _widen_pipe(writer)
+        assert (before, fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ)) == (65536, 1 << 20)
 
 
 def test_mp4_encoder_failure_is_an_output_error_with_ffmpegs_last_line(tmp_path, monkeypatch):

@@ -44,6 +44,7 @@ from typing import IO
 import numpy as np
 
 from ..blas import SERIAL_PRODUCT
+from .pixels import rgba_base
 
 __all__ = ["MAX_COLOURS", "FrameCodes", "NearestColour", "build_palette", "indexed_frames", "pack_rgb", "write_gif"]
 
@@ -88,7 +89,7 @@ class FrameCodes:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 -> (H * W,) uint32 codes."""
-        rgba = _rgba_base(frame)
+        rgba = rgba_base(frame)
         if rgba is not None:
             return rgba.view("<u4").reshape(-1) & np.uint32(0xFFFFFF)
         n_bytes = frame.size
@@ -97,17 +98,6 @@ class FrameCodes:
         np.copyto(self._buffer[:n_bytes].reshape(frame.shape), frame)
         words = np.ndarray((n_bytes // 3,), dtype="<u4", buffer=self._buffer, strides=(3,))
         return words & np.uint32(0xFFFFFF)
-
-
-def _rgba_base(frame: np.ndarray) -> np.ndarray | None:
-    """The contiguous (H, W, 4) uint8 array whose first three channels ``frame`` is, else None."""
-    base = frame.base
-    if not (isinstance(base, np.ndarray) and base.dtype == np.uint8 and base.flags.c_contiguous):
-        return None
-    if base.shape != (*frame.shape[:2], 4) or frame.strides != base.strides[:2] + (1,):
-        return None
-    same_start = base.__array_interface__["data"][0] == frame.__array_interface__["data"][0]
-    return base if same_start else None
 
 
 # --- the palette ----------------------------------------------------------------
