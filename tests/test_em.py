@@ -78,22 +78,11 @@ def assert_close(ours: np.ndarray, theirs: np.ndarray, what: str) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-8 * scale, err_msg=what)
 
 
-@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-@pytest.mark.parametrize("dataset", DATASETS)
-def test_every_iteration_equals_sklearn(dataset: str, covariance_type: str) -> None:
-    X, n_components, init = DATASETS[dataset]
-    history = run_em(
-        X,
-        n_components=n_components,
-        covariance_type=covariance_type,
-        init=init,
-        rng=np.random.default_rng(7),
-        max_iter=ITERATIONS,
-    )
+def assert_equals_sklearn(X: np.ndarray, history, n_components: int, covariance_type: str) -> None:
+    """Every iterate of ``history`` equals scikit-learn's from the same start."""
     start = history[0]
-    assert len(history) == ITERATIONS + 1
     assert history.log_likelihood[0] == pytest.approx(reference_log_likelihood(X, start), rel=1e-10)
-    for i in range(1, ITERATIONS + 1):
+    for i in range(1, len(history)):
         model = sklearn_mixture.GaussianMixture(
             n_components,
             covariance_type=covariance_type,
@@ -114,9 +103,25 @@ def test_every_iteration_equals_sklearn(dataset: str, covariance_type: str) -> N
         assert_close(history.log_likelihood[i], model.score(X) * len(X), f"log-likelihood, iteration {i}")
 
 
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_iteration_equals_sklearn(dataset: str, covariance_type: str) -> None:
+    X, n_components, init = DATASETS[dataset]
+    history = run_em(
+        X,
+        n_components=n_components,
+        covariance_type=covariance_type,
+        init=init,
+        rng=np.random.default_rng(7),
+        max_iter=ITERATIONS,
+    )
+    assert len(history) == ITERATIONS + 1
+    assert_equals_sklearn(X, history, n_components, covariance_type)
+
+
 def test_datasets_cover_both_paths() -> None:
-    assert estep.prepare(DATASETS["d3"][0]).features is not None
-    assert estep.prepare(DATASETS["d8"][0]).features is None
+    assert estep.quadratic_features(DATASETS["d3"][0].shape[1]) == 1 + 3 + 6
+    assert estep.quadratic_features(DATASETS["d8"][0].shape[1]) == 0
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -136,6 +141,71 @@ def test_expansion_falls_back_when_it_would_cancel() -> None:
     X = np.concatenate([rng.normal(size=(200, 2)) * 1e-4 + [1e3, 0], rng.normal(size=(200, 2)) * 1e-4 - [1e3, 0]])
     history = run_em(X, n_components=2, rng=np.random.default_rng(1), reg_covar=1e-12, max_iter=5)
     assert history.log_likelihood[-1] == pytest.approx(reference_log_likelihood(X, history.final), rel=1e-10)
+
+
+# ----------------------------------------------------------------------------
+# Many blocks: the E-step builds each block's features as it comes
+
+SMALL_BLOCKS = 2**10  # estep._BLOCK_VALUES: blocks of 341 samples at K = 3, of 256 (the floor) at K = 5
+
+
+def count_blocks(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the blocks each E-step path evaluates from now on."""
+    counts = {"quadratic": 0, "cholesky": 0}
+    for path in counts:
+        evaluate_blocks = getattr(estep, f"{path}_blocks")
+
+        def counted(*args, evaluate_blocks=evaluate_blocks, path=path, **kwargs):
+            for block in evaluate_blocks(*args, **kwargs):
+                counts[path] += 1
+                yield block
+
+        monkeypatch.setattr(estep, f"{path}_blocks", counted)
+    return counts
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_many_blocks_equal_one_block_and_sklearn(monkeypatch: pytest.MonkeyPatch, covariance_type: str) -> None:
+    X = blobs(2500, 3, 3, seed=18)  # 2500 = 7 x 341 + 113: a short last block
+    fit = dict(n_components=3, covariance_type=covariance_type, max_iter=ITERATIONS)
+    one_block = run_em(X, rng=np.random.default_rng(0), **fit)
+    monkeypatch.setattr(estep, "_BLOCK_VALUES", SMALL_BLOCKS)
+    counts = count_blocks(monkeypatch)
+    history = run_em(X, rng=np.random.default_rng(0), **fit)
+    assert counts == {"quadratic": (ITERATIONS + 1) * 8, "cholesky": 0}
+    for name in ("weights", "means", "covariances", "log_likelihood"):
+        assert_close(getattr(history, name), getattr(one_block, name), name)
+    assert_equals_sklearn(X, history, 3, covariance_type)
+
+
+def test_log_likelihood_never_decreases_over_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain EM (reg_covar = 0) on points that take many blocks of features, none kept between steps."""
+    X = blobs(20_000, 2, 5, seed=19)
+    monkeypatch.setattr(estep, "_BLOCK_VALUES", SMALL_BLOCKS)
+    counts = count_blocks(monkeypatch)
+    history = run_em(X, n_components=5, rng=np.random.default_rng(1), reg_covar=0.0, max_iter=30)
+    assert counts == {"quadratic": 31 * 79, "cholesky": 0}  # ceil(20000 / 256) blocks per E-step
+    log_lik = history.log_likelihood
+    assert np.all(np.diff(log_lik) >= -1e-10 * np.abs(log_lik[:-1]))
+    assert log_lik[-1] - log_lik[0] > 1e3  # the fit moved
+    assert log_lik[-1] == pytest.approx(reference_log_likelihood(X, history.final), rel=1e-10)
+
+
+@pytest.mark.parametrize("dataset", ["d3", "d8"])  # the quadratic and the Cholesky path
+def test_responsibility_blocks_cover_the_points_in_order(monkeypatch: pytest.MonkeyPatch, dataset: str) -> None:
+    X = DATASETS[dataset][0]
+    history = run_em(X, n_components=3, rng=np.random.default_rng(0), max_iter=4)
+    responsibilities_of = em.responsibilities_for(X)
+    whole = responsibilities_of(history.final)
+    monkeypatch.setattr(estep, "_BLOCK_VALUES", SMALL_BLOCKS)
+    blocks = [
+        (block, resp_by_component.copy()) for block, resp_by_component in responsibilities_of.blocks(history.final)
+    ]
+    assert len(blocks) == 2
+    assert blocks[0][0].start == 0 and blocks[1][0].start == blocks[0][0].stop == 341
+    assert blocks[1][0].stop >= len(X) and blocks[1][1].shape == (3, len(X) - 341)
+    in_blocks = np.concatenate([resp_by_component for _, resp_by_component in blocks], axis=1).T
+    np.testing.assert_allclose(in_blocks, whole, rtol=1e-12, atol=1e-300)
 
 
 # ----------------------------------------------------------------------------

@@ -94,10 +94,13 @@ def test_estimate_follows_the_documented_parts():
         "frames": 70 * 600 * 600 + 2 * 2**24,
     }
     fit_only = limits.estimate_memory(work, render=False)
-    assert "drawing" not in fit_only and fit_only["EM"] == 8 * 10**6 * (6 + 4 + 2)
-    # Past 256 MiB of quadratic features the E-step takes the Cholesky path (em/estep.py), and so does the estimate.
-    many = limits.Workload(**{**work.__dict__, "n_samples": 6 * 10**6})
-    assert limits.estimate_memory(many, render=False)["EM"] == 8 * 6 * 10**6 * (10 + 6 + 2)
+    assert "drawing" not in fit_only and fit_only["sampling"] == 8 * 10**6 * (6 + 1)
+    # the E-step builds its quadratic features a block at a time: the centred points and k-means++'s arrays count
+    line = limits.Workload(**{**work.__dict__, "n_features": 1})
+    assert limits.estimate_memory(line, render=False)["EM"] == 8 * 10**6 * (2 + 3)
+    # Past D = 6 the E-step takes the Cholesky path (em/estep.py), and so does the estimate.
+    wide = limits.Workload(**{**work.__dict__, "n_features": 7})
+    assert limits.estimate_memory(wide, render=False)["EM"] == 8 * 10**6 * (10 + 21 + 2)
 
 
 def test_estimate_grows_with_every_size():
@@ -126,7 +129,7 @@ def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("text", "field", "advice"),
     [
-        ("samples: 8000000\n", "samples", "lower samples"),
+        ("samples: 8000000\nrender: {max_points: 8000000}\n", "samples", "lower samples"),
         ("samples: 2000000\nem: {components: 200}\n", "samples", "lower samples or em.components"),
         (
             "samples: 5000\niterations: 10000\nem: {components: 4000}\n",
@@ -146,7 +149,7 @@ def test_memory_names_the_field_behind_the_largest_part(write_config, memory, te
 
 def test_memory_message_lists_the_parts_largest_first(write_config, memory):
     memory(GIB // 2)
-    error = refusal(write_config(TRUTH + "samples: 5000000\n"))
+    error = refusal(write_config(TRUTH + "samples: 5000000\nrender: {max_points: 5000000}\n"))
     assert error.message == (
         "expected a run that fits the 0.5 GiB of memory available, got an estimated peak of 0.846 GiB "
         "(drawing 0.522 GiB, base 0.195 GiB, points 0.0745 GiB, frames 0.0547 GiB); lower samples"
@@ -189,7 +192,7 @@ def test_fit_and_render_check_points_larger_than_the_config_said(write_config, t
     path = write_config("data: points.npy\nem: {components: 2}\n")
     cfg = pipeline.load_config(path) if checked else load_config(path)
     memory(GIB // 2)
-    X = np.zeros((4_000_000, 2))
+    X = np.zeros((6_000_000, 2))
     with pytest.raises(ConfigError) as caught:
         pipeline.fit(X, cfg)
     assert caught.value.field == "data"

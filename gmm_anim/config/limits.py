@@ -17,13 +17,13 @@ W x H frames, all float64:
 - history: 8 T K (D^2 + D + 1);
 - the largest of three phases:
   sampling 8 n (3 D + 1) (labels, normals, jitter; more than reading a .npy);
-  EM 8 n (Q + 2 D + 2) with Q = 1 + D + D (D + 1) / 2 quadratic features
-  when the E-step expands them (em/estep.py: D and their bytes small enough),
-  else 8 n (K + 3 D + 2) (responsibilities, centred points);
+  EM 8 n (2 D + 3) when the E-step expands quadratic features (D <= 6,
+  em/estep.py: built a block at a time, so only the centred points and
+  k-means++'s labels, distances and a cluster's points count), else
+  8 n (K + 3 D + 2) (responsibilities, centred points);
   drawing 8 n (2 K + D + 8) (responsibilities and colours of every point,
-  the scatter's copies) plus 70 bytes per frame pixel (canvas, background,
-  RGB frame, the writer's palette sample frames and indices) plus the GIF
-  writer's 32 MiB colour cache.
+  the scatter's copies) plus 70 bytes per frame pixel (canvas, background, RGB frame, the writer's palette
+  sample frames and indices) plus the GIF writer's 32 MiB colour cache.
 
 Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600
 drawn as a density raster, 0.90 GB (estimate 1.29 GB), as a scatter 1.14 GB;
@@ -115,10 +115,9 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     drawing (a fit alone).
     """
     n, d, k = work.n_samples, work.n_features, work.n_components
-    quadratic = quadratic_features(n, d)
-    # the expanded features, or the Cholesky path's responsibilities and centred points
-    em_values = quadratic + 2 * d + 2 if quadratic else k + 3 * d + 2
-    phases = {"sampling": 8 * n * (3 * d + 1), "EM": 8 * n * em_values}
+    # the centred points and k-means++'s arrays, or the Cholesky path's responsibilities and centred points
+    em_bytes = 8 * n * (2 * d + 3 if quadratic_features(d) else k + 3 * d + 2)
+    phases = {"sampling": 8 * n * (3 * d + 1), "EM": em_bytes}
     frames = _FRAME_BYTES_PER_PIXEL * work.width * work.height + _COLOUR_CACHE_BYTES
     if render:
         phases["drawing"] = 8 * n * (2 * k + d + 8)
@@ -288,7 +287,12 @@ def _memory_field(cfg: Config, work: Workload, parts: dict[str, int]) -> tuple[s
         field = "render.width" if work.width >= work.height else "render.height"
         return field, "lower render.width and render.height"
     field = _samples_field(cfg)
-    many_components = largest in ("EM", "drawing") and 2 * work.n_components > work.n_features + 8
+    k, d = work.n_components, work.n_features
+    # the components' share of the phase's bytes per point (estimate_memory) against the rest
+    if largest == "drawing":
+        many_components = 2 * k > d + 8
+    else:
+        many_components = largest == "EM" and not quadratic_features(d) and k > 3 * d + 2
     return field, f"lower {field} or em.components" if many_components else f"lower {field}"
 
 
