@@ -21,13 +21,17 @@ W x H frames, all float64:
   em/estep.py: built a block at a time, so only the centred points and
   k-means++'s labels, distances and a cluster's points count), else
   8 n (K + 3 D + 2) (responsibilities, centred points);
-  drawing 8 n (2 K + D + 8) (responsibilities and colours of every point,
-  the scatter's copies) plus 70 bytes per frame pixel (canvas, background, RGB frame, the writer's palette
+  drawing, as a scatter (n <= render.max_points) 8 n (2 K + D + 8)
+  (responsibilities and colours of every point, the scatter's copies), as a
+  density raster 8 n (D + 2) + 4 n K (the centred points, a cell index per
+  point and panel; the responsibilities come a block at a time), plus 70
+  bytes per frame pixel (canvas, background, RGB frame, the writer's palette
   sample frames and indices) plus the GIF writer's 32 MiB colour cache.
 
-Measured peaks (K = 10, D = 2) against the estimate: 4e6 points at 600 x 600
-drawn as a density raster, 0.90 GB (estimate 1.29 GB), as a scatter 1.14 GB;
-1000 points at 4096 x 4096, 0.93 GB as GIF, 1.15 GB as WebP (estimate 1.40 GB).
+Measured peaks (D = 2) against the estimate: 1e7 points (K = 3) at 600 x 600
+drawn as a density raster, 0.61 GiB (estimate 0.87 GiB); 4e6 points (K = 10)
+as a scatter 1.14 GB; 1000 points at 4096 x 4096, 0.93 GB as GIF, 1.15 GB as
+WebP (estimate 1.40 GB).
 Available memory is MemAvailable from /proc/meminfo (else the free physical
 pages), lowered to what the process's cgroup memory limit leaves, if any.
 """
@@ -66,7 +70,10 @@ _TEXT_BYTES_PER_FILE_BYTE = 6
 
 @dataclass(frozen=True)
 class Workload:
-    """The sizes a run's cost follows: n samples, D features, K components, frames of W x H."""
+    """The sizes a run's cost follows: n samples, D features, K components, frames of W x H.
+
+    ``raster``: the points are drawn as a density raster (more than render.max_points), not a scatter.
+    """
 
     n_samples: int
     n_features: int
@@ -75,6 +82,7 @@ class Workload:
     n_frames: int
     width: int
     height: int
+    raster: bool = False
 
 
 def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | None = None) -> Workload:
@@ -96,14 +104,16 @@ def workload(cfg: Config, *, n_samples: int | None = None, n_features: int | Non
     runs = [run for _, run in cfg.runs] or [cfg]
     n_iterations = max(run.iterations for run in runs)
     n_shown = len(render.shown_iterations(n_iterations))
+    n_samples = cfg.samples if n_samples is None else n_samples
     return Workload(
-        n_samples=cfg.samples if n_samples is None else n_samples,
+        n_samples=n_samples,
         n_features=(truth.n_features if truth is not None else 1) if n_features is None else n_features,
         n_components=sum(run.n_components for run in runs),
         n_iterations=n_iterations,
         n_frames=frame_count(n_shown, tween=render.tween, half_steps=render.half_steps),
         width=render.width,
         height=render.height,
+        raster=n_samples > render.max_points,
     )
 
 
@@ -120,7 +130,7 @@ def estimate_memory(work: Workload, *, render: bool = True) -> dict[str, int]:
     phases = {"sampling": 8 * n * (3 * d + 1), "EM": em_bytes}
     frames = _FRAME_BYTES_PER_PIXEL * work.width * work.height + _COLOUR_CACHE_BYTES
     if render:
-        phases["drawing"] = 8 * n * (2 * k + d + 8)
+        phases["drawing"] = 8 * n * (d + 2) + 4 * n * k if work.raster else 8 * n * (2 * k + d + 8)
     largest = max(phases, key=lambda name: phases[name] + (frames if name == "drawing" else 0))
     parts = {
         "base": _BASE_BYTES,
@@ -290,7 +300,7 @@ def _memory_field(cfg: Config, work: Workload, parts: dict[str, int]) -> tuple[s
     k, d = work.n_components, work.n_features
     # the components' share of the phase's bytes per point (estimate_memory) against the rest
     if largest == "drawing":
-        many_components = 2 * k > d + 8
+        many_components = k > 2 * d + 4 if work.raster else 2 * k > d + 8
     else:
         many_components = largest == "EM" and not quadratic_features(d) and k > 3 * d + 2
     return field, f"lower {field} or em.components" if many_components else f"lower {field}"

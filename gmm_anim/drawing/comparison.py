@@ -388,7 +388,7 @@ class ComparisonRenderer:
         self.title.set_text(self._titles[frame])
 
     def _resp(self, run: int, key: tuple[int, int] | None, drawn: Mixture, planned) -> np.ndarray | None:
-        """The responsibilities colouring the run's points, computed again only when the colouring mixture changes.
+        """What colours the run's points (``view.colouring``), computed again only when the colouring mixture changes.
 
         A run held at its last snapshot keeps its colours without work.
         """
@@ -399,9 +399,9 @@ class ComparisonRenderer:
         cached_mixture, cached = self._coloured[run]
         if isinstance(cached_mixture, Mixture) and _same_mixture(cached_mixture, colouring):
             return cached
-        resp = self._responsibilities(colouring)
-        self._coloured[run] = (colouring, resp)
-        return resp
+        coloured = self.views[run].colouring(self._responsibilities, colouring)
+        self._coloured[run] = (colouring, coloured)
+        return coloured
 
     def draw(self, frame: int) -> np.ndarray:
         """Frame ``frame`` as an array of shape (height, width, 3), dtype uint8, owning its memory."""

@@ -266,7 +266,7 @@ class FrameRenderer:
             text.set_text(self._weight_label(k, mixture.weights[k]))
 
     def _resp(self, planned: PlannedFrame, drawn: Mixture) -> np.ndarray | None:
-        """The responsibilities colouring the frame's points (None: not yet assigned), kept while they repeat.
+        """What colours the frame's points (None: not yet assigned; ``view.colouring``), kept while it repeats.
 
         Half steps colour the E-step, the M-step and the tween frames between
         them alike, so they are computed once for the three.
@@ -278,7 +278,7 @@ class FrameRenderer:
             step, offset = key
             same = key == (planned.step, planned.offset)
             colouring = drawn if same else mixture_at(self._path, step, self.plan.fraction(offset))
-            self._coloured = (key, self._responsibilities(colouring))
+            self._coloured = (key, self.view.colouring(self._responsibilities, colouring))
         return self._coloured[1]
 
     def draw(self, frame: int) -> np.ndarray:

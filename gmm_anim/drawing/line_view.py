@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
 
     from ..config import RenderConfig
+    from ..em import Responsibilities
 
 __all__ = ["LineView"]
 
@@ -188,20 +189,35 @@ class LineView:
         data = [self.raster if self.use_raster else self.rug]
         return [*data, *self.truth_curves, self.mixture_curve, *self.curves, self.means]
 
-    def update(self, mixture: Mixture, resp: np.ndarray | None, *, final: bool) -> None:
-        """Show ``mixture``; resp (n_samples, n_components) colours the rug, None draws it unassigned.
+    def colouring(self, responsibilities: Responsibilities, mixture: Mixture) -> np.ndarray:
+        """What ``update`` colours the rug by under ``mixture``.
+
+        The rug's: the responsibilities, shape (n_samples, n_components).
+        The raster's: its cells' responsibility-weighted counts
+        (``DensityRaster.weighted_counts``), summed a block of points at a time.
+        """
+        if self.use_raster:
+            assert self._density is not None, "the raster's cells are fixed by after_layout"
+            return self._density.weighted_counts(responsibilities.blocks(mixture))
+        return responsibilities(mixture)
+
+    def update(self, mixture: Mixture, colouring: np.ndarray | None, *, final: bool) -> None:
+        """Show ``mixture``; ``colouring`` (from ``colouring``) colours the rug, None draws it unassigned.
 
         Unassigned points (the start of half steps) take the theme's neutral
         colour: as one component that owns every point.
         """
         colours = self.look.colours
-        if resp is None:
-            resp, colours = np.ones((len(self.x), 1)), np.array([self.look.theme.unassigned])
+        unassigned = np.array([self.look.theme.unassigned])
         if self.raster is not None and self._density is not None:
-            self.raster.set_data(self._density.image(resp, colours, self.look.theme.background))
+            if colouring is None:
+                colouring, colours = self._density.counts[..., None], unassigned
+            self.raster.set_data(self._density.image(colouring, colours, self.look.theme.background))
         elif self.rug is not None:
+            if colouring is None:
+                colouring, colours = np.ones((len(self.x), 1)), unassigned
             # matplotlib's stubs leave out an (n, 3) array, which it takes as one colour per tick
-            self.rug.set_edgecolor(point_colours(resp, colours))  # type: ignore[arg-type]
+            self.rug.set_edgecolor(point_colours(colouring, colours))  # type: ignore[arg-type]
         densities = _densities(self.grid, mixture)
         for curve, density in zip(self.curves, densities):
             curve.set_ydata(density)

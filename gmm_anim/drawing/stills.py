@@ -169,8 +169,10 @@ def still_figure(
     responsibilities = responsibilities_for(X)  # the points prepared once for every panel
     for view, frame in zip(views, planned):
         view.after_layout()
-        resp = None if frame.coloured_by is None else responsibilities(history[frame.coloured_by[0]])
-        view.update(history[frame.step], resp, final=frame.step == history.n_iterations and frame.phase != "E")
+        colouring = (
+            None if frame.coloured_by is None else view.colouring(responsibilities, history[frame.coloured_by[0]])
+        )
+        view.update(history[frame.step], colouring, final=frame.step == history.n_iterations and frame.phase != "E")
         for artist in view.animated_artists:
             artist.set_animated(False)  # drawn with the figure: nothing is blitted here
     return figure
@@ -229,8 +231,8 @@ def comparison_still_figure(
     responsibilities = responsibilities_for(X)
     for view, (run, frame) in zip(views, drawn):
         view.after_layout()
-        resp = None if frame.coloured_by is None else responsibilities(run[frame.coloured_by[0]])
-        view.update(run[frame.step], resp, final=frame.step == run.n_iterations and frame.phase != "E")
+        colouring = None if frame.coloured_by is None else view.colouring(responsibilities, run[frame.coloured_by[0]])
+        view.update(run[frame.step], colouring, final=frame.step == run.n_iterations and frame.phase != "E")
         for artist in view.animated_artists:
             artist.set_animated(False)
     return figure
