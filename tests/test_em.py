@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn import mixture as sklearn_mixture  # the oracle: a test dependency,
 from sklearn.exceptions import ConvergenceWarning
 
 from gmm_anim import em
-from gmm_anim.em import estep
+from gmm_anim.em import estep, initialise
 from gmm_anim.em.loop import log_likelihood, responsibilities, run_em
 from gmm_anim.errors import GmmAnimWarning
 from gmm_anim.history import Mixture
@@ -337,6 +338,25 @@ def test_kmeans_init_with_empty_clusters() -> None:
     assert np.isfinite(history.log_likelihood).all()
     assert sorted(np.round(start.weights * 10, 9)) == [0, 0, 4, 6]
     assert {tuple(np.round(m, 12)) for m in start.means} == {(0.0, 0.0), (1.0, 1.0)}
+
+
+def test_kmeans_plus_plus_draws_by_squared_distance_holding_two_arrays_of_n() -> None:
+    X = blobs(200_000, 2, 5, seed=20)
+    rng = np.random.default_rng(21)
+    expected = [X[rng.integers(len(X))]]  # the textbook seeding, on whole arrays
+    closest = ((X - expected[0]) ** 2).sum(axis=1)
+    for _ in range(4):
+        cumulative = np.cumsum(closest)
+        expected.append(X[np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")])
+        closest = np.minimum(closest, ((X - expected[-1]) ** 2).sum(axis=1))
+    tracemalloc.start()
+    try:
+        centres = initialise._kmeans_plus_plus(X, 5, np.random.default_rng(21))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(centres, expected)
+    assert peak < 2.5 * 8 * len(X)  # the closest distances and one scratch array; no (n, D) differences
 
 
 def test_kmeans_init_is_reproducible_from_the_generator() -> None:

@@ -49,19 +49,33 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return labels
 
 
+def _squared_distances(X: np.ndarray, centre: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """|x - centre|^2 of every point into ``out`` (n_samples,), a block at a time.
+
+    Blocks, and one scratch array for the cumulative sums and distances of
+    k-means++, took the seeding's peak from 8 n (2 D + 2) bytes to 16 n: at
+    1e7 points and D = 2, from 610 MiB to 153 MiB.
+    """
+    for start in range(0, len(X), _BLOCK_ROWS):
+        diff = X[start : start + _BLOCK_ROWS] - centre
+        np.einsum("ij,ij->i", diff, diff, out=out[start : start + _BLOCK_ROWS])
+    return out
+
+
 def _kmeans_plus_plus(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
     """k-means++ seeding: each new centre drawn with probability proportional to D(x)^2."""
     centres = np.empty((n_components, X.shape[1]))
     centres[0] = X[rng.integers(len(X))]
-    closest = np.einsum("ij,ij->i", X - centres[0], X - centres[0])
+    closest = _squared_distances(X, centres[0], np.empty(len(X)))
+    scratch = np.empty(len(X))  # the cumulative sums, then the distances to the new centre
     for j in range(1, n_components):
-        cumulative = np.cumsum(closest)
+        cumulative = np.cumsum(closest, out=scratch)
         if cumulative[-1] > 0:
             index = np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")
         else:  # every point is already a centre
             index = rng.integers(len(X))
         centres[j] = X[min(index, len(X) - 1)]
-        np.minimum(closest, np.einsum("ij,ij->i", X - centres[j], X - centres[j]), out=closest)
+        np.minimum(closest, _squared_distances(X, centres[j], scratch), out=closest)
     return centres
 
 
