@@ -7,11 +7,13 @@ The data are centred once. Two evaluation paths give the same numbers:
   the M-step's sufficient statistics are one matmul ``resp_by_component @ features.T``,
   block by block so that the (K, block) log densities stay in cache. Each
   block's features are built from the centred points as the block comes
-  (``quadratic_blocks``), so memory stays O(block) whatever n: building them
-  costs 2.4 ms of an EM iteration's 41 ms at n = 1e6, K = 10, D = 2 (6%),
-  where keeping all of them took 8 n (1 + D + D (D + 1) / 2) bytes (480 MB at
-  1e7 points) and, past a 256 MiB budget, sent large data to the Cholesky
-  path, 6x slower per point (933 ms an iteration at 1e7 points, K = 3);
+  (``quadratic_blocks``), so memory stays O(block) whatever n. Building them
+  takes 2.4 ms an iteration at n = 1e6, K = 10, D = 2, partly repaid by
+  features read from cache: an EM iteration went from 40.3 to 40.7 ms
+  (medians of alternating runs). Keeping all of them took 8 n (1 + D + D (D
+  + 1) / 2) bytes (480 MB at 1e7 points) and, past a 256 MiB budget, sent
+  large data to the Cholesky path, 6x slower per point: at 1e7 points, K = 3,
+  an iteration took 933 ms and now about 150 ms;
 - Cholesky (large D, or when expanding the quadratic form would cancel:
   a component narrow compared with its distance from the data centre):
   ``(x - mean) @ prec_chol`` per component.
