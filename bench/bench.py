@@ -12,15 +12,20 @@ the machine's speed cancels out. Prints:
   the whole-process time of ``-f html`` / the GIF render (median of 5),
 - EM time per iteration of scikit-learn's GaussianMixture / ours at
   n = 1e6, K = 10, D = 2, and the peak memory of that fit (bench_em.py),
-- the seed config with ``render.tween: 3`` (161 frames, 600x600 GIF), whole
-  process, ``-j 1`` against ``-j 2``: the speedup and the frames per second
-  per worker,
-- wall time and peak resident memory of a 1e6-point, 60-iteration render.
+- slides: the seed config at 1920x1080 to MP4, 41 frames and 161 (tween 3),
+  against the notebook's drawing saved by ``FuncAnimation.save`` with
+  ``FFMpegWriter`` (notebook_mp4.py), with ``-j 1``, ``-j 2`` and the default
+  ``-j``: the speedups, frames per second per worker, and the peak memory of
+  all processes of the 161-frame job (mp4_settings.py measures the encoder
+  settings on the same frames),
+- wall time and peak resident memory of a 1e6-point, 60-iteration render,
+- the advertised maximum: 1e7 points of the seed mixture, 40 iterations, GIF,
+  default ``-j``: wall time and peak memory of all processes.
 
 BLAS runs on one thread unless ``--blas-threads default``: on a shared
 machine OpenBLAS's threads wait on each other for whole time slices, which
 makes scikit-learn's timings swing by 5x from run to run (ours keep every
-product on one thread anyway; see gmm_anim/estep.py).
+product on one thread anyway; see gmm_anim/em/estep.py).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Five well separated 2-D components; 1e6 points are above render.max_points,
@@ -55,20 +61,79 @@ iterations: 60
 
 @dataclass
 class Run:
-    """One finished (or stopped) process: wall seconds, peak RSS bytes, exit code, last stderr line."""
+    """One finished (or stopped) process: wall seconds, peak RSS bytes, exit code, last stderr line.
+
+    peak_rss is the process's own peak (getrusage); peak_tree_rss the largest
+    sum of the resident memory of the process and all its descendants
+    (workers, ffmpeg) seen by sampling every 20 ms. Pages shared between
+    processes count once per process, so it is an upper bound.
+    """
 
     seconds: float
     peak_rss: int
     exit_code: int
     last_error: str
     timed_out: bool
+    peak_tree_rss: int = 0
+    cpu_seconds: float = 0.0  # user + system, the process and the children it waited for (workers, ffmpeg)
 
 
-def run_process(command: list[str], timeout: float | None = None) -> Run:
-    """Run ``command`` in ROOT; wall time and peak RSS via os.wait4, stopped after ``timeout`` s."""
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and every process descended from it, summed, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+    members, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in members]
+        members.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in members:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * PAGE_BYTES
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class TreeMemory:
+    """Samples ``tree_rss(pid)`` every 20 ms in a thread; ``peak`` is the largest seen."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_process(command: list[str], timeout: float | None = None, *, tree: bool = False) -> Run:
+    """Run ``command`` in ROOT; wall time and peak RSS via os.wait4, stopped after ``timeout`` s.
+
+    tree : also sample the memory of all its processes (TreeMemory); the
+        sampling takes CPU, so runs that are timed for a ratio leave it off.
+    """
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+        memory = TreeMemory(process.pid) if tree else None
         stopped = threading.Event()
 
         def stop() -> None:
@@ -78,17 +143,24 @@ def run_process(command: list[str], timeout: float | None = None) -> Run:
         timer = threading.Timer(timeout or 0, stop)
         if timeout:
             timer.start()
+        peak_tree = 0
+        if memory is not None:  # sampled until the process ends, before it is reaped
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            peak_tree = memory.stop()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         lines = [line for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    return Run(seconds, usage.ru_maxrss * 1024, process.returncode, lines[-1] if lines else "", stopped.is_set())
+    last = lines[-1] if lines else ""
+    peak_rss = usage.ru_maxrss * 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, peak_rss, process.returncode, last, stopped.is_set(), max(peak_tree, peak_rss), cpu)
 
 
-def run_checked(command: list[str]) -> Run:
-    run = run_process(command)
+def run_checked(command: list[str], *, tree: bool = False) -> Run:
+    run = run_process(command, tree=tree)
     if run.exit_code != 0:
         raise SystemExit(f"failed ({run.exit_code}): {' '.join(command)}\n{run.last_error}")
     return run
@@ -232,24 +304,80 @@ def bench_html(notebook: Path, folder: Path, repeats: int = 5) -> None:
     )
 
 
-# --- -j: frames drawn in worker processes ---------------------------------------
+# --- slides: 1920x1080 MP4, against the notebook and with -j ----------------------
+
+SLIDE = ["--set", "render.width=1920", "--set", "render.height=1080", "-f", "mp4", "-q"]
 
 
-def bench_jobs(folder: Path, repeats: int = 3) -> None:
-    """The seed config with render.tween 3 (161 frames) at 600x600 to GIF, whole process, -j 1 against -j 2."""
-    render = [str(BIN / "gmm-anim"), "render", "configs/seed.yaml", "--set", "render.tween=3", "-q"]
-    times: dict[int, list[float]] = {1: [], 2: []}
-    for _ in range(repeats):
-        for jobs in times:
-            times[jobs].append(run_checked([*render, "-j", str(jobs), "-o", str(folder / f"jobs{jobs}.gif")]).seconds)
-    same = (folder / "jobs1.gif").read_bytes() == (folder / "jobs2.gif").read_bytes()
-    median = {jobs: statistics.median(runs) for jobs, runs in times.items()}
-    per_worker = ", ".join(f"-j {jobs} {161 / median[jobs] / jobs:.0f}" for jobs in median)
+def bench_slides(notebook: Path | None, folder: Path, repeats: int = 3) -> None:
+    """The seed config at 1920x1080 to MP4, 41 frames and 161 (tween 3): against the notebook, -j 1 against -j 2.
+
+    The notebook's drawing is saved by FuncAnimation.save with FFMpegWriter
+    (notebook_mp4.py). Whole processes, median of ``repeats``, alternating;
+    then one more run of the 161-frame job with -j 1 and with -j 2 whose
+    memory, all processes together, is sampled.
+    """
+    for tween, n_frames in ((0, 41), (3, 161)):
+        render = [str(BIN / "gmm-anim"), "render", "configs/seed.yaml", *SLIDE, "--set", f"render.tween={tween}"]
+        commands = {
+            f"-j {jobs}": [*render, "-j", str(jobs), "-o", str(folder / f"slide-j{jobs}.mp4")] for jobs in (1, 2)
+        }
+        commands["default -j"] = [*render, "-o", str(folder / "slide-default.mp4")]
+        if notebook is not None:
+            script = str(ROOT / "bench" / "notebook_mp4.py")
+            commands["notebook"] = [sys.executable, script, str(notebook), str(folder / "notebook.mp4"), str(tween)]
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, command in commands.items():
+                run = run_checked(command)
+                times[name].append(run.seconds)
+                cpu[name].append(run.cpu_seconds)
+        median = {name: statistics.median(runs) for name, runs in times.items()}
+        outputs = [(folder / f"slide-{name}.mp4").read_bytes() for name in ("j1", "j2", "default")]
+        same = all(output == outputs[0] for output in outputs)
+        print(f"seed at 1920x1080 to MP4, {n_frames} frames (tween {tween}), whole process, median of {repeats}:")
+        for name in ("-j 1", "-j 2", "default -j"):
+            against = f" -> {median['notebook'] / median[name]:.2f}x faster (target 3x)" if notebook else ""
+            used, wall = statistics.median(cpu[name]), median[name]
+            print(f"  gmm-anim {name}: {wall:.2f} s{against}; CPU {used:.2f} s, {used / wall:.1f} cores busy")
+        if notebook is not None:
+            size = (folder / "notebook.mp4").stat().st_size / 1024
+            print(f"  notebook (FuncAnimation.save, FFMpegWriter): {median['notebook']:.2f} s, {size:.0f} KiB")
+        per_worker = ", ".join(f"-j {jobs} {n_frames / median[f'-j {jobs}'] / jobs:.0f}" for jobs in (1, 2))
+        print(
+            f"  -j 2 against -j 1: {median['-j 1'] / median['-j 2']:.2f}x; frames per second per worker: {per_worker}; "
+            f"{len(outputs[0]) / 1024:.0f} KiB, same bytes for every -j: {same}"
+        )
+    peaks = []
+    for jobs in (1, 2):
+        run = run_checked([*render, "-j", str(jobs), "-o", str(folder / "slide-memory.mp4")], tree=True)
+        peaks.append(f"-j {jobs} {run.peak_tree_rss / 2**30:.2f} GiB")
     print(
-        f"seed with tween 3 (161 frames, 600x600 GIF), whole process: -j 1 {median[1]:.2f} s, -j 2 {median[2]:.2f} s "
-        f"-> {median[1] / median[2]:.2f}x (median of {repeats}, alternating); frames per second per worker: "
-        f"{per_worker}; same bytes: {same}"
+        f"  161-frame job, peak memory of all processes: {', '.join(peaks)} "
+        f"(target 1 GiB; resident memory summed, shared pages counted per process)"
     )
+
+
+# --- ten million points ----------------------------------------------------------
+
+
+def bench_huge(folder: Path, timeout: float) -> None:
+    """The advertised maximum: the seed mixture with 1e7 points, 40 iterations, 600x600 GIF, default -j."""
+    config = folder / "ten-million.yaml"
+    config.write_text((ROOT / "configs/seed.yaml").read_text().replace("samples: 400", "samples: 10000000"))
+    command = [str(BIN / "gmm-anim"), "render", str(config), "-o", str(folder / "ten-million.gif"), "-q"]
+    run = run_process(command, timeout=timeout, tree=True)
+    what = "1e7-point render (the seed mixture, 40 iterations, 600x600 GIF, default -j)"
+    if run.timed_out:
+        print(f"{what}: stopped after {run.seconds:.0f} s (timeout; target 60 s)")
+    elif run.exit_code != 0:
+        print(f"{what}: failed with exit code {run.exit_code} after {run.seconds:.1f} s: {run.last_error}")
+    else:
+        print(
+            f"{what}: {run.seconds:.1f} s wall (target 60 s), peak memory of all processes "
+            f"{run.peak_tree_rss / 2**30:.2f} GiB (target 1.5 GiB)"
+        )
 
 
 # --- all of it ------------------------------------------------------------------
@@ -260,6 +388,7 @@ def main() -> None:
     parser.add_argument("--notebook", type=Path, default=ROOT.parent / "shared/reference/notebook.py")
     parser.add_argument("--blas-threads", default="1", help="BLAS threads for every process, or 'default'")
     parser.add_argument("--big-timeout", type=float, default=120.0, help="seconds before the 1e6 render is stopped")
+    parser.add_argument("--huge-timeout", type=float, default=180.0, help="seconds before the 1e7 render is stopped")
     parser.add_argument("--seed-only", action="store_true", help="only the seed render's time and size ratios")
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs of the seed render and the notebook")
     args, _ = parser.parse_known_args()
@@ -276,12 +405,13 @@ def main() -> None:
             bench_colour_error(args.notebook.resolve(), folder, ours_gif)
         else:
             print(f"notebook comparison skipped: {args.notebook} not found (set NOTEBOOK=path)")
-        bench_jobs(folder)
+        bench_slides(args.notebook.resolve() if args.notebook.is_file() else None, folder)
         sys.path.insert(0, str(ROOT / "bench"))
         import bench_em
 
         bench_em.main([])
         bench_big_render(folder, args.big_timeout)
+        bench_huge(folder, args.huge_timeout)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

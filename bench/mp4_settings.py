@@ -1,6 +1,6 @@
 """MP4 encoder settings measured on real frames: size, colour error and encoder time.
 
-    python bench/mp4_settings.py [--tween 3] [PRESET/CRF ...]
+    python bench/mp4_settings.py [--tween 3] [PRESET/CRF[/X264-PARAMS] ...]
 
 Draws the seed config's frames at 1920x1080 (with ``render.tween``, 161
 frames at 3) once, as gmm-anim draws them, and encodes those same raw frames
@@ -101,7 +101,7 @@ def colour_error(executable: str, video: Path, raw: Path, n_frames: int, matrix:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tween", type=int, default=3, help="render.tween of the seed frames (3: 161 frames)")
-    parser.add_argument("settings", nargs="*", default=DEFAULT_SETTINGS, help="PRESET/CRF of libx264 to measure")
+    parser.add_argument("settings", nargs="*", default=DEFAULT_SETTINGS, help="PRESET/CRF[/X264-PARAMS] to measure")
     args = parser.parse_args()
     executable = imageio_ffmpeg.get_ffmpeg_exe()
     with tempfile.TemporaryDirectory() as folder:
@@ -111,18 +111,20 @@ def main() -> None:
         runs = [
             ("FFMpegWriter (medium/23, BT.601)", matplotlib_command(executable, Path(folder) / "mpl.mp4", fps), "bt601")
         ]
-        for setting in args.settings:
-            preset, crf = setting.split("/")
-            target = Path(folder) / f"{preset}-{crf}.mp4"
+        for index, setting in enumerate(args.settings):
+            preset, crf, *params = setting.split("/")
+            target = Path(folder) / f"{index}.mp4"
             command = ffmpeg_command(executable, target, WIDTH, HEIGHT, fps, preset=preset, crf=int(crf))
+            if params:  # libx264's own options, before the output
+                command[-1:-1] = ["-x264-params", params[0]]
             runs.append((f"gmm-anim {setting}", command, "bt709"))
-        print(f"{'setting':34} {'KiB':>7} {'error':>6} {'CPU ms/frame':>13} {'wall s':>7}")
+        print(f"{'setting':44} {'KiB':>7} {'error':>6} {'CPU ms/frame':>13} {'wall s':>7}")
         for label, command, matrix in runs:
             cpu, wall = encode(command, raw)
             target = Path(command[-1])
             error = colour_error(executable, target, raw, n_frames, matrix)
             size = target.stat().st_size / 1024
-            print(f"{label:34} {size:7.0f} {error:6.3f} {cpu / n_frames * 1000:13.1f} {wall:7.2f}", flush=True)
+            print(f"{label:44} {size:7.0f} {error:6.3f} {cpu / n_frames * 1000:13.1f} {wall:7.2f}", flush=True)
             target.unlink()
 
 
