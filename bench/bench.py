@@ -63,10 +63,10 @@ iterations: 60
 class Run:
     """One finished (or stopped) process: wall seconds, peak RSS bytes, exit code, last stderr line.
 
-    peak_rss is the process's own peak (getrusage); peak_tree_rss the largest
-    sum of the resident memory of the process and all its descendants
-    (workers, ffmpeg) seen by sampling every 20 ms. Pages shared between
-    processes count once per process, so it is an upper bound.
+    peak_rss is the process's own peak (getrusage); peak_tree_memory the largest
+    memory of the process and all its descendants (workers, ffmpeg) together,
+    each page counted once (``tree_memory``), seen by sampling every 20 ms,
+    and at least peak_rss (a sample can miss a short peak).
     """
 
     seconds: float
@@ -74,12 +74,17 @@ class Run:
     exit_code: int
     last_error: str
     timed_out: bool
-    peak_tree_rss: int = 0
+    peak_tree_memory: int = 0
     cpu_seconds: float = 0.0  # user + system, the process and the children it waited for (workers, ffmpeg)
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and every process descended from it, summed, from /proc."""
+def tree_memory(root: int) -> int:
+    """Proportional set size (PSS) of ``root`` and every process descended from it, summed, from /proc.
+
+    PSS splits each page shared by several processes (libraries, the
+    workers' shared frame slots) among them, so the sum counts every page
+    once; where smaps_rollup is missing, resident memory stands in.
+    """
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -95,18 +100,23 @@ def tree_rss(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in members]
         members.update(children)
         frontier.extend(children)
-    total = 0
-    for pid in members:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * PAGE_BYTES
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return sum(_process_memory(pid) for pid in members)
+
+
+def _process_memory(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0  # the process ended meanwhile
 
 
 class TreeMemory:
-    """Samples ``tree_rss(pid)`` every 20 ms in a thread; ``peak`` is the largest seen."""
+    """Samples ``tree_memory(pid)`` every 20 ms in a thread; ``peak`` is the largest seen."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0
@@ -116,7 +126,7 @@ class TreeMemory:
 
     def _sample(self) -> None:
         while not self._done.wait(0.02):
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self.peak = max(self.peak, tree_memory(self.pid))
 
     def stop(self) -> int:
         self._done.set()
@@ -352,10 +362,10 @@ def bench_slides(notebook: Path | None, folder: Path, repeats: int = 3) -> None:
     peaks = []
     for jobs in (1, 2):
         run = run_checked([*render, "-j", str(jobs), "-o", str(folder / "slide-memory.mp4")], tree=True)
-        peaks.append(f"-j {jobs} {run.peak_tree_rss / 2**30:.2f} GiB")
+        peaks.append(f"-j {jobs} {run.peak_tree_memory / 2**30:.2f} GiB")
     print(
         f"  161-frame job, peak memory of all processes: {', '.join(peaks)} "
-        f"(target 1 GiB; resident memory summed, shared pages counted per process)"
+        f"(target 1 GiB; PSS summed: each shared page counted once)"
     )
 
 
@@ -376,7 +386,7 @@ def bench_huge(folder: Path, timeout: float) -> None:
     else:
         print(
             f"{what}: {run.seconds:.1f} s wall (target 60 s), peak memory of all processes "
-            f"{run.peak_tree_rss / 2**30:.2f} GiB (target 1.5 GiB)"
+            f"{run.peak_tree_memory / 2**30:.2f} GiB (target 1.5 GiB)"
         )
 
 

@@ -66,9 +66,11 @@ def default_jobs(n_frames: int, width: int, height: int, format: str) -> int:
     3) 2.04 s and 2.10 s, 401 frames (tween 9) 3.39 s and 2.88 s. A worker
     costs about 0.4 s more before its first frame than drawing in-process,
     and two workers draw a 600x600 frame in 3.5 ms against 4.7 ms for one
-    process, while the parent encodes on the same cores. MP4 gains nothing:
-    libx264 already keeps the other cores busy (161 frames at 1920x1080:
-    5.4 s with -j 1, 6.0 s with -j 2).
+    process, while the parent encodes on the same cores. MP4 gains nothing
+    on 2 cores: libx264, in its own process, needs about twice the CPU of
+    the drawing at 1920x1080 (23 ms against 9 ms a frame), so -j 1 keeps
+    both cores busy and workers only add their start-up (161 frames at
+    1920x1080: 4.10 s with -j 1, 5.29 s with -j 2).
     """
     cores = _cores()
     if cores < 2 or format == "mp4" or n_frames * width * height < _PARALLEL_MIN_PIXELS:
