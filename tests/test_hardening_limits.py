@@ -215,6 +215,7 @@ def test_fit_and_render_check_points_larger_than_the_config_said(write_config, t
 
 
 @pytest.mark.parametrize("points", ["", "data: points.csv\nem: {components: 2}\n"], ids=["drawn", "csv"])
+@pytest.mark.filterwarnings("ignore:component 1 collapsed")  # the file holds two distinct points, twenty times each
 def test_a_command_checks_the_limits_once(write_config, tmp_path, monkeypatch, points):
     (tmp_path / "points.csv").write_text("x,y\n# a comment\n" + "1,2\n3,4\n" * 20)
     path = write_config((points or TRUTH + "samples: 50\n") + "iterations: 2\nrender: {width: 80, height: 64}\n")
