@@ -21,16 +21,19 @@ tagged as BT.709, through the ffmpeg binary imageio-ffmpeg ships. It is run
 directly rather than through ``imageio_ffmpeg.write_frames``, which lets
 ffmpeg write to our stderr and ignores its exit status: here a failure
 becomes an OutputError carrying ffmpeg's last error line. Frames go down
-the pipe as the renderer's RGBA bytes (gathering RGB took 13 ms a frame at
-1920x1080, more than drawing it) through a pipe widened to 1 MiB.
-libx264's preset and CRF were chosen with bench/mp4_settings.py on the
-seed config's 161 frames (tween 3) at 1920x1080: matplotlib's FFMpegWriter
-(medium, CRF 23) gives 562 KiB at colour error 0.85 (mean RGB distance to
-the true frames, 0-255) for 38 ms of encoder CPU a frame; medium at CRF 18
-848 KiB, 0.73, 38 ms; veryfast at CRF 18 824 KiB, 0.85, 23 ms; ultrafast
-3435 KiB, 0.65, 12 ms. veryfast at CRF 18 keeps FFMpegWriter's colour
-error at 1.5x its size for 0.6x its encoder time, and the encoder is most
-of the CPU a 1080p render uses.
+the pipe as the renderer's RGBA bytes: gathering RGB took 13 ms a frame at
+1920x1080, more than drawing it, and the seed config's 161 frames (tween 3)
+at that size took 5.8 s with it against 4.2 s without (medians of 6
+alternating runs, the same bytes). A pipe widened from 64 KiB to 1 MiB
+saved 4% of that render and was left out.
+libx264's preset and CRF were chosen with bench/mp4_settings.py on those
+161 frames: matplotlib's FFMpegWriter (medium, CRF 23) gives 562 KiB at
+colour error 0.85 (mean RGB distance to the true frames, 0-255) for 32-41
+ms of encoder CPU a frame; medium at CRF 18 848 KiB, 0.73, 30-38 ms;
+veryfast at CRF 18 824 KiB, 0.85, 22-27 ms; ultrafast 3435 KiB, 0.65,
+12 ms. veryfast at CRF 18 keeps FFMpegWriter's colour error at 1.5x its
+size for about 0.7x its encoder time, and the encoder is most of the CPU a
+1080p render uses.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -62,15 +65,9 @@ if TYPE_CHECKING:
 
 __all__ = ["frame_durations_ms", "write_animation", "write_file"]
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
 # libx264's speed preset and quality, chosen by measurement (bench/mp4_settings.py, in the module docstring).
 MP4_PRESET = "veryfast"
 MP4_CRF = 18
-_PIPE_BYTES = 1 << 20  # Linux's default /proc/sys/fs/pipe-max-size
 
 # GIF stores durations in centiseconds in 16 bits.
 _GIF_MAX_DURATION_MS = 655_350
@@ -191,20 +188,6 @@ def _even_rgba(frame: np.ndarray) -> np.ndarray:
     return np.pad(rgba, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
 
 
-def _widen_pipe(pipe: IO[bytes]) -> None:
-    """Give the pipe to ffmpeg a 1 MiB buffer where Linux allows it (the default is 64 KiB).
-
-    A 1920x1080 frame is 8 MiB: through 64 KiB it takes 130 round trips
-    between the two processes, 10 ms a frame against 3.5 ms. Elsewhere, or
-    past the system's limit, the pipe keeps its size and works the same.
-    """
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if set_size is None:
-        return
-    with suppress(OSError):
-        fcntl.fcntl(pipe.fileno(), set_size, _PIPE_BYTES)
-
-
 def _write_mp4(frames: Iterator[np.ndarray], target: Path, *, fps: float, hold: float, label: Path) -> None:
     """Pipe raw RGBA frames to the ffmpeg that imageio-ffmpeg ships.
 
@@ -227,7 +210,6 @@ def _write_mp4(frames: Iterator[np.ndarray], target: Path, *, fps: float, hold: 
         )  # fmt: skip
         stdin = process.stdin
         assert stdin is not None, "ffmpeg is started with stdin=PIPE"
-        _widen_pipe(stdin)
         try:
             frame = first
             for frame in itertools.chain([first], map(_even_rgba, frames)):
