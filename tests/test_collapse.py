@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, SEED_CONFIG
 
-from gmm_anim.em import responsibilities, responsibilities_for, run_em
+from gmm_anim.em import Responsibilities, responsibilities, run_em
 from gmm_anim.em.collapse import collapsed
 from gmm_anim.errors import GmmAnimWarning
 from gmm_anim.history import Mixture
@@ -177,7 +177,7 @@ def test_a_loaded_history_evaluates_without_warnings_and_unchanged() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GmmAnimWarning)
         history = run_em(SPOTS, n_components=4, reg_covar=0.0, rng=np.random.default_rng(0), max_iter=3)
-    responsibilities_of = responsibilities_for(SPOTS)
+    responsibilities_of = Responsibilities(SPOTS)
     with warnings.catch_warnings():
         warnings.simplefilter("error", GmmAnimWarning)
         for i in range(len(history)):

@@ -196,7 +196,7 @@ def test_log_likelihood_never_decreases_over_many_blocks(monkeypatch: pytest.Mon
 def test_responsibility_blocks_cover_the_points_in_order(monkeypatch: pytest.MonkeyPatch, dataset: str) -> None:
     X = DATASETS[dataset][0]
     history = run_em(X, n_components=3, rng=np.random.default_rng(0), max_iter=4)
-    responsibilities_of = em.responsibilities_for(X)
+    responsibilities_of = em.Responsibilities(X)
     whole = responsibilities_of(history.final)
     monkeypatch.setattr(estep, "_BLOCK_VALUES", SMALL_BLOCKS)
     blocks = [
@@ -430,10 +430,10 @@ def test_one_dimensional_data_and_public_evaluators() -> None:
 
 
 @pytest.mark.parametrize("dataset", ["d3", "d8"])  # the quadratic and the Cholesky path
-def test_responsibilities_for_prepared_points_equal_the_one_off_call(dataset: str) -> None:
+def test_responsibilities_of_prepared_points_equal_the_one_off_call(dataset: str) -> None:
     X = DATASETS[dataset][0].copy()
     history = run_em(X, n_components=3, rng=np.random.default_rng(0), max_iter=4)
-    responsibilities_of = em.responsibilities_for(X)
+    responsibilities_of = em.Responsibilities(X)
     expected = [responsibilities(X, history[i]) for i in range(len(history))]
     X[:] = 0.0  # the prepared points are a copy
     for i, resp in enumerate(expected):

@@ -45,10 +45,14 @@ def fake_em(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return fake_responsibilities(X, mixture)
 
-    def responsibilities_for(X: np.ndarray):
-        return lambda mixture: responsibilities(X, mixture)
+    class Responsibilities:
+        def __init__(self, X: np.ndarray) -> None:
+            self.X = X
 
-    monkeypatch.setattr("gmm_anim.em.responsibilities_for", responsibilities_for)
+        def __call__(self, mixture: Mixture) -> np.ndarray:
+            return responsibilities(self.X, mixture)
+
+    monkeypatch.setattr("gmm_anim.em.Responsibilities", Responsibilities)
     return calls
 
 

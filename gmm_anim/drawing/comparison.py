@@ -85,14 +85,14 @@ class ComparisonRenderer:
         source: object = "render",
         feature_names: Sequence[str] | None = None,
     ) -> None:
-        from ..em import responsibilities_for
+        from ..em import Responsibilities
 
         n_features = histories[0].means.shape[2]
         if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(f"X must have shape (n_samples, {n_features}) to match the histories, got {X.shape}")
         check_options(options, n_features, max(history.weights.shape[1] for history in histories), source=source)
         self._check_frames(options, histories, source)
-        self._responsibilities = responsibilities_for(X)
+        self._responsibilities = Responsibilities(X)
         self._n_samples = len(X)
         self._options, self._histories, self.labels, self.best = options, list(histories), list(labels), best
         longest = _longest(histories)

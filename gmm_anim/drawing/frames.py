@@ -124,7 +124,7 @@ class FrameRenderer:
         source: object = "render",
         feature_names: Sequence[str] | None = None,
     ) -> None:
-        from ..em import responsibilities_for
+        from ..em import Responsibilities
         from .layout import FrameLayout
         from .live_text import FrameTitle
 
@@ -132,7 +132,7 @@ class FrameRenderer:
         if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(f"X must have shape (n_samples, {n_features}) to match the history, got {X.shape}")
         check_history(options, history, source)
-        self._responsibilities = responsibilities_for(X)  # the points prepared once for every frame
+        self._responsibilities = Responsibilities(X)  # the points prepared once for every frame
         self._X, self._history, self._options = X, history, options
         self._shown = options.shown_iterations(history.n_iterations)
         self.plan = FramePlan(self._shown, tween=options.tween, half_steps=options.half_steps)

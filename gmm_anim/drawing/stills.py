@@ -146,7 +146,7 @@ def still_figure(
     X : array of shape (n_samples, n_features), the data EM was run on.
     Options the data cannot honour and stills past the fit raise ConfigError (naming ``source``).
     """
-    from ..em import responsibilities_for
+    from ..em import Responsibilities
 
     n_features = history.means.shape[2]
     check_options(options, n_features, history.weights.shape[1], source=source)
@@ -166,7 +166,7 @@ def still_figure(
     engine = figure.get_layout_engine()
     assert engine is not None, "the figure is made with the constrained layout engine"
     engine.execute(figure)
-    responsibilities = responsibilities_for(X)  # the points prepared once for every panel
+    responsibilities = Responsibilities(X)  # the points prepared once for every panel
     for view, frame in zip(views, planned):
         view.after_layout()
         colouring = (
@@ -194,7 +194,7 @@ def comparison_still_figure(
     As in the animation, a run that stopped before a still's iteration shows
     its last snapshot, and its title says so. Every panel has the same limits.
     """
-    from ..em import responsibilities_for
+    from ..em import Responsibilities
     from .grid import padded, share_limits
 
     n_features = histories[0].means.shape[2]
@@ -228,7 +228,7 @@ def comparison_still_figure(
     engine = figure.get_layout_engine()
     assert engine is not None, "the figure is made with the constrained layout engine"
     engine.execute(figure)
-    responsibilities = responsibilities_for(X)
+    responsibilities = Responsibilities(X)
     for view, (run, frame) in zip(views, drawn):
         view.after_layout()
         colouring = None if frame.coloured_by is None else view.colouring(responsibilities, run[frame.coloured_by[0]])

@@ -1,7 +1,7 @@
 """The EM stage: initialisation, E-step, M-step, the loop and fit summaries; arrays in, arrays out."""
 
 from .covariances import COVARIANCE_TYPES, CovarianceType
-from .loop import INITS, Init, Responsibilities, log_likelihood, responsibilities, responsibilities_for, run_em
+from .loop import INITS, Init, Responsibilities, log_likelihood, responsibilities, run_em
 from .summary import Match, aic, bic, match_components, n_parameters
 
 __all__ = [
@@ -17,6 +17,5 @@ __all__ = [
     "match_components",
     "n_parameters",
     "responsibilities",
-    "responsibilities_for",
     "run_em",
 ]

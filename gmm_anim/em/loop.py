@@ -40,7 +40,7 @@ from .initialise import explicit_start, kmeans_clusters, random_start
 from .mstep import m_step, moments_exact, moments_from_features
 
 __all__ = [
-    "INITS", "Init", "Responsibilities", "log_likelihood", "responsibilities", "responsibilities_for", "run_em",
+    "INITS", "Init", "Responsibilities", "log_likelihood", "responsibilities", "run_em",
 ]  # fmt: skip
 
 Init = Literal["random", "kmeans++", "explicit"]
@@ -252,11 +252,6 @@ class Responsibilities:
             yield block, resp_by_component
 
 
-def responsibilities_for(X: np.ndarray) -> Responsibilities:
-    """``responsibilities(X, mixture)`` for many mixtures over the same points (see Responsibilities)."""
-    return Responsibilities(X)
-
-
 def responsibilities(X: np.ndarray, mixture: Mixture) -> np.ndarray:
     """Posterior probability of each component for each point.
 
@@ -266,7 +261,7 @@ def responsibilities(X: np.ndarray, mixture: Mixture) -> np.ndarray:
     small diagonal loading, and a GmmAnimWarning says so; the snapshots of a
     History from run_em, and blends of two, need none (run_em warned once).
     """
-    return responsibilities_for(X)(mixture)
+    return Responsibilities(X)(mixture)
 
 
 def log_likelihood(X: np.ndarray, mixture: Mixture) -> float:
