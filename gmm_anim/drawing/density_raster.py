@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.image import AxesImage
 
-__all__ = ["DensityRaster", "FAINTEST", "raster_artist"]
+    from ..em import Responsibilities
+    from ..history import Mixture
+
+__all__ = ["DensityRaster", "FAINTEST", "point_colouring", "raster_artist"]
 
 FAINTEST = 0.35  # a cell holding one point is mixed this far from the background to its colour
 _BINNING_BLOCK = 2**16  # points binned at a time: the temporaries stay O(block), not O(n)
@@ -118,6 +121,18 @@ class DensityRaster:
         rgba[..., :3] = np.round(np.clip(mixed, 0.0, 1.0) * 255)
         rgba[..., 3] = np.where(self.counts > 0, 255, 0)
         return rgba
+
+
+def point_colouring(raster: DensityRaster | None, responsibilities: Responsibilities, mixture: Mixture) -> np.ndarray:
+    """What a view colours its points by under ``mixture``, for its ``update``.
+
+    With a raster: its cells' responsibility-weighted counts (``weighted_counts``),
+    summed a block of points at a time. Without one (a scatter, a rug): the
+    responsibilities, shape (n_samples, n_components).
+    """
+    if raster is None:
+        return responsibilities(mixture)
+    return raster.weighted_counts(responsibilities.blocks(mixture))
 
 
 def raster_artist(axes: Axes, extent: tuple[float, float, float, float]) -> AxesImage:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..history import History, Mixture
-from .density_raster import DensityRaster, raster_artist
+from .density_raster import DensityRaster, point_colouring, raster_artist
 from .geometry import span_limits, weighted_densities
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
@@ -190,16 +190,9 @@ class LineView:
         return [*data, *self.truth_curves, self.mixture_curve, *self.curves, self.means]
 
     def colouring(self, responsibilities: Responsibilities, mixture: Mixture) -> np.ndarray:
-        """What ``update`` colours the rug by under ``mixture``.
-
-        The rug's: the responsibilities, shape (n_samples, n_components).
-        The raster's: its cells' responsibility-weighted counts
-        (``DensityRaster.weighted_counts``), summed a block of points at a time.
-        """
-        if self.use_raster:
-            assert self._density is not None, "the raster's cells are fixed by after_layout"
-            return self._density.weighted_counts(responsibilities.blocks(mixture))
-        return responsibilities(mixture)
+        """What ``update`` colours the rug by under ``mixture`` (``density_raster.point_colouring``)."""
+        assert self._density is not None or not self.use_raster, "the raster's cells are fixed by after_layout"
+        return point_colouring(self._density, responsibilities, mixture)
 
     def update(self, mixture: Mixture, colouring: np.ndarray | None, *, final: bool) -> None:
         """Show ``mixture``; ``colouring`` (from ``colouring``) colours the rug, None draws it unassigned.

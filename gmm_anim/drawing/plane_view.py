@@ -29,7 +29,7 @@ import numpy as np
 
 from ..history import History, Mixture
 from .density_contours import DensityShading, band_colours, peak_log_density
-from .density_raster import DensityRaster, raster_artist
+from .density_raster import DensityRaster, point_colouring, raster_artist
 from .geometry import ellipse_geometry, path_extent, plane, span_limits
 from .layout import truth_and_mean_handles
 from .style import Look, point_colours
@@ -194,16 +194,9 @@ class PlaneView:
         return [*shading, *data, *truth, *(e for row in self.ellipses for e in row), self.means]
 
     def colouring(self, responsibilities: Responsibilities, mixture: Mixture) -> np.ndarray:
-        """What ``update`` colours the points by under ``mixture``.
-
-        The scatter's: the responsibilities, shape (n_samples, n_components).
-        The raster's: its cells' responsibility-weighted counts
-        (``DensityRaster.weighted_counts``), summed a block of points at a time.
-        """
-        if self.use_raster:
-            assert self._density is not None, "the raster's cells are fixed by after_layout"
-            return self._density.weighted_counts(responsibilities.blocks(mixture))
-        return responsibilities(mixture)
+        """What ``update`` colours the points by under ``mixture`` (``density_raster.point_colouring``)."""
+        assert self._density is not None or not self.use_raster, "the raster's cells are fixed by after_layout"
+        return point_colouring(self._density, responsibilities, mixture)
 
     def update(self, mixture: Mixture, colouring: np.ndarray | None, *, final: bool) -> None:
         """Show ``mixture``; ``colouring`` (from ``colouring``) colours the points.
