@@ -336,3 +336,15 @@ def test_an_unmatched_true_component_keeps_the_truth_colour() -> None:
     np.testing.assert_array_equal(colours[0], renderer.colours[0])
     np.testing.assert_array_equal(colours[1], renderer.colours[1])
     np.testing.assert_array_equal(colours[2], THEMES["light"].truth)
+
+
+def test_the_planes_points_are_a_view_of_the_two_chosen_columns_in_either_order() -> None:
+    from itertools import permutations
+
+    from gmm_anim.drawing.plane_view import _feature_columns
+
+    X = np.arange(40.0).reshape(8, 5)
+    for dims in permutations(range(5), 2):
+        columns = _feature_columns(X, dims)
+        np.testing.assert_array_equal(columns, X[:, list(dims)])
+        assert np.shares_memory(columns, X), dims  # no copy of up to 1e7 points
