@@ -70,7 +70,7 @@ def default_jobs(n_frames: int, width: int, height: int, format: str) -> int:
     on 2 cores: libx264, in its own process, needs about twice the CPU of
     the drawing at 1920x1080 (23 ms against 9 ms a frame), so -j 1 keeps
     both cores busy and workers only add their start-up (161 frames at
-    1920x1080: 4.10 s with -j 1, 5.29 s with -j 2).
+    1920x1080: 4.16 s with -j 1, 4.97 s with -j 2).
     """
     cores = _cores()
     if cores < 2 or format == "mp4" or n_frames * width * height < _PARALLEL_MIN_PIXELS:
