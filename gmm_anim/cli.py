@@ -487,8 +487,34 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 _default_showwarning = warnings.showwarning
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
+class _StopOnce:
+    """The handler of SIGINT and SIGTERM: the first unwinds the command, later ones do nothing.
+
+    Unwinding stops the workers and ffmpeg and removes the temporary output;
+    a second Ctrl-C raising again cut that short, and left workers running,
+    the interpreter's exit waiting on them for ever, and temporary files.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+    def ignore_from_now(self) -> None:
+        """Ignore both signals for the rest of the process, once the command has ended.
+
+        The interpreter's exit puts a Python handler back to the system's
+        default, so a late signal would end the process by that signal
+        instead of with the exit code its ``Error:`` line gave. Any signal
+        already caught is handled (as nothing) before the switch.
+        """
+        self.stopping = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 _COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
@@ -527,9 +553,14 @@ def main() -> None:
     """
     gc.disable()
     warnings.showwarning = _show_warning
-    signal.signal(signal.SIGTERM, _terminate)
+    stop = _StopOnce()
+    signal.signal(signal.SIGTERM, stop)
+    # a job a script starts with `&` finds Ctrl-C ignored, and keeps it so
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, stop)
     _honour_named_shell(sys.argv)
     try:
         app()
     finally:
+        stop.ignore_from_now()
         gc.freeze()

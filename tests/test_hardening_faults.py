@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -59,7 +61,8 @@ def finish(process: subprocess.Popen) -> tuple[int, str]:
         _, stderr = process.communicate(timeout=WAIT)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.communicate()
+        with suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=10)  # a worker left running may hold the pipes open
         pytest.fail(f"the child did not finish within {WAIT} s")
     return process.returncode, stderr.decode()
 
@@ -145,8 +148,40 @@ def marked_processes(mark: str, command: bytes = b"") -> list[int]:
     return found
 
 
+@pytest.fixture
+def mark(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A GMM_ANIM_TEST_MARK for this test's processes; any still running afterwards are killed,
+    so a failing test leaves no worker behind."""
+    value = f"{os.getpid()}-{request.node.name}"
+    yield value
+    for pid in marked_processes(value):
+        with suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def workers(mark: str) -> list[int]:
     return marked_processes(mark, b"spawn_main")
+
+
+def started_workers(mark: str) -> list[int]:
+    """The workers past their start-up: each has opened the shared frame slots (``/dev/shm/psm_*``)."""
+    started = []
+    for pid in workers(mark):
+        try:
+            if any(os.readlink(fd).startswith("/dev/shm/psm_") for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                started.append(pid)
+        except OSError:  # gone, or a descriptor closed while looking
+            pass
+    return started
+
+
+def wait_for_started_workers(process: subprocess.Popen, mark: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while len(started_workers(mark)) < 2:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no two started workers within {WAIT} s")
+        time.sleep(0.02)
 
 
 def none_left(mark: str) -> bool:
@@ -158,15 +193,10 @@ def none_left(mark: str) -> bool:
 
 
 def start_parallel(folder: Path, output: Path, mark: str) -> subprocess.Popen:
-    """A ``-j 2`` render, returned once its temporary file and both workers exist."""
+    """A ``-j 2`` render, returned once its temporary file exists and both workers have started."""
     process = start(["render", "slow.yaml", "-o", str(output), "-j", "2"], folder, GMM_ANIM_TEST_MARK=mark)
     wait_for_temporary(process, output.parent, output.name)
-    deadline = time.monotonic() + WAIT
-    while len(workers(mark)) < 2:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"no two workers within {WAIT} s")
-        time.sleep(0.02)
+    wait_for_started_workers(process, mark)
     return process
 
 
@@ -174,9 +204,8 @@ def start_parallel(folder: Path, output: Path, mark: str) -> subprocess.Popen:
     ("signum", "exit_code", "line"),
     [(signal.SIGINT, 130, "Error: interrupted"), (signal.SIGTERM, 143, "Error: terminated")],
 )
-def test_signal_during_a_parallel_render_leaves_no_file_and_no_process(folder, signum, exit_code, line):
+def test_signal_during_a_parallel_render_leaves_no_file_and_no_process(folder, mark, signum, exit_code, line):
     output = folder / "out" / "new.gif"
-    mark = f"{os.getpid()}-{signum}"
     process = start_parallel(folder, output, mark)
     process.send_signal(signum)
     assert finish(process) == (exit_code, line + "\n")
@@ -184,9 +213,78 @@ def test_signal_during_a_parallel_render_leaves_no_file_and_no_process(folder, s
     assert none_left(mark)
 
 
-def test_a_worker_terminated_ends_the_render_with_one_error_line(folder):
+@pytest.mark.parametrize(
+    ("first", "second", "gap", "name", "jobs", "exit_code", "line"),
+    [
+        (signal.SIGINT, signal.SIGINT, 0.05, "new.gif", 2, 130, "Error: interrupted"),
+        (signal.SIGINT, signal.SIGINT, 0.2, "frames", 2, 130, "Error: interrupted"),
+        (signal.SIGINT, signal.SIGTERM, 0.05, "new.gif", 2, 130, "Error: interrupted"),
+        (signal.SIGTERM, signal.SIGINT, 0.05, "new.mp4", 1, 143, "Error: terminated"),
+    ],
+)
+def test_a_second_signal_does_not_cut_the_clean_up_short(folder, mark, first, second, gap, name, jobs, exit_code, line):
+    """Ctrl-C pressed twice: the first signal decides the exit, and the workers, ffmpeg and the
+    temporary output are all gone (the second used to leave workers running and the exit waiting)."""
+    output = folder / "out" / name
+    if jobs == 2:
+        process = start_parallel(folder, output, mark)
+    else:
+        process = start(["render", "slow.yaml", "-o", str(output), "-j", "1"], folder, GMM_ANIM_TEST_MARK=mark)
+        wait_for_temporary(process, output.parent, name)
+    process.send_signal(first)
+    time.sleep(gap)
+    process.send_signal(second)
+    assert finish(process) == (exit_code, line + "\n")
+    assert list(output.parent.iterdir()) == []
+    assert none_left(mark)
+
+
+def test_workers_end_when_their_parent_is_killed_outright(folder, mark):
     output = folder / "out" / "new.gif"
-    mark = f"{os.getpid()}-worker"
+    process = start_parallel(folder, output, mark)
+    process.kill()  # SIGKILL, as the out-of-memory killer sends: the parent cannot stop its workers
+    process.wait()  # not its pipes: workers left running would hold them open
+    process.stdout.close()
+    process.stderr.close()
+    assert none_left(mark)  # the workers, then multiprocessing's resource tracker
+
+
+LIBRARY_RENDER = """\
+import sys
+
+import gmm_anim
+
+if __name__ == "__main__":
+    cfg = gmm_anim.load_config(sys.argv[1])
+    X, _ = gmm_anim.sample(cfg)
+    gmm_anim.render(X, gmm_anim.fit(X, cfg), cfg, sys.argv[2], jobs=2)
+"""
+
+
+def test_interrupting_the_library_twice_leaves_no_worker_and_no_hang(folder, mark):
+    """A script calling gmm_anim.render(jobs=2) with Python's own Ctrl-C handling: a second
+    KeyboardInterrupt while the workers stop used to leave them, and the script's exit, waiting."""
+    (folder / "script.py").write_text(LIBRARY_RENDER)
+    output = folder / "out" / "new.gif"
+    process = subprocess.Popen(
+        [sys.executable, "script.py", "slow.yaml", str(output)], cwd=folder,
+        env=child_env(GMM_ANIM_TEST_MARK=mark), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    wait_for_temporary(process, output.parent, output.name)
+    wait_for_started_workers(process, mark)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    exit_code, stderr = finish(process)
+    assert exit_code == -signal.SIGINT, stderr  # an unhandled KeyboardInterrupt ends Python by SIGINT
+    assert stderr.rstrip().endswith("KeyboardInterrupt"), stderr
+    assert list(output.parent.iterdir()) == []
+    assert none_left(mark)
+
+
+def test_a_worker_terminated_ends_the_render_with_one_error_line(folder, mark):
+    output = folder / "out" / "new.gif"
     process = start_parallel(folder, output, mark)
     os.kill(workers(mark)[0], signal.SIGTERM)
     exit_code, stderr = finish(process)

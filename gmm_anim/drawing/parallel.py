@@ -17,7 +17,8 @@ is unsafe). An error raised in a worker is raised again in the parent by the
 run that met it; a worker that dies (killed, out of memory) ends the render
 with an OutputError. Workers ignore SIGINT: Ctrl-C at a terminal reaches the
 whole process group, and the parent alone unwinds, cancels what has not
-started and waits for every worker to exit.
+started and waits for every worker to exit; a worker whose parent has gone
+(killed outright) exits by itself.
 
 Measured on a 2-core machine (see ``default_jobs``): workers start in about
 0.8 s (the interpreter, numpy and matplotlib imports, the figure drawn once)
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -85,25 +87,29 @@ def _cores() -> int:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM held back while workers are spawned, then delivered.
+    """SIGINT and SIGTERM held back while workers are spawned or stopped, then delivered.
 
     A spawn cut short by an interrupt leaves its child printing a traceback
     as it dies; held back, the signal arrives once the workers exist and
-    unwinds the render as usual. The signals are blocked, and a signal that
-    arrived just before waits in Python's handler queue, so the handlers are
-    swapped for one that notes it (in the main thread, where Python runs
-    them). The workers start with the signals blocked and unblock them in
-    ``_start_worker``, once SIGINT is ignored.
+    unwinds the render as usual (for stopping, see ``_stop_workers``). The
+    signals are blocked, and a signal that arrived just before waits in
+    Python's handler queue, so the handlers are swapped for one that notes
+    it (in the main thread, where Python runs them). The workers start with
+    the signals blocked and unblock them in ``_start_worker``, once SIGINT
+    is ignored.
     """
     noted: list[int] = []
     swapped: dict[int, Any] = {}
-    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING_SIGNALS)
-    if threading.current_thread() is threading.main_thread():
-        for signum in _STOPPING_SIGNALS:
-            handler = signal.getsignal(signum)
-            if callable(handler):
-                swapped[signum] = signal.signal(signum, lambda number, frame: noted.append(number))
+    # Read before it changes: a signal already caught may raise from any of the calls below.
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING_SIGNALS)
+        if threading.current_thread() is threading.main_thread():
+            for signum in _STOPPING_SIGNALS:
+                handler = signal.getsignal(signum)
+                if callable(handler):
+                    swapped[signum] = handler
+                    signal.signal(signum, lambda number, frame: noted.append(number))
         yield
     finally:
         for swapped_signal, handler in swapped.items():
@@ -117,8 +123,22 @@ def _start_worker(build: Callable[[], Any], slots_name: str) -> None:
     global _build, _slots
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent unwinds on Ctrl-C and stops the workers
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING_SIGNALS)
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     _build = build
     _slots = shared_memory.SharedMemory(name=slots_name)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as its parent process has ended.
+
+    A parent that unwinds stops its workers itself; one killed outright
+    (SIGKILL, the out-of-memory killer) cannot, and its workers would wait
+    for their next run for ever, each holding a figure.
+    """
+    parent = multiprocessing.parent_process()
+    assert parent is not None, "a worker is started by a parent process"
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)  # at once: the main thread may be blocked waiting for the next run
 
 
 def _draw_run(start: int, stop: int, offset: int, shape: tuple[int, int, int]) -> None:
@@ -173,7 +193,7 @@ def parallel_frames(
         try:
             yield _in_order(executor, slots, n_frames, jobs, shape)
         except BaseException:
-            executor.shutdown(wait=True, cancel_futures=True)
+            _stop_workers(executor)
             raise
         executor.shutdown(wait=True)
     finally:
@@ -181,6 +201,25 @@ def parallel_frames(
         # an interrupt may leave a view of a slot in its traceback: the process's exit unmaps it then
         with suppress(BufferError):
             slots.close()
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel the runs not started and wait for every worker to exit, whatever Ctrl-C comes meanwhile.
+
+    The wait holds the signals back: a second Ctrl-C cutting it short left
+    the workers waiting for runs that never come and the interpreter's exit
+    waiting on them (on Python 3.11 an interrupted ``Thread.join`` can even
+    mark the executor's thread finished while it runs). A Ctrl-C delivered
+    as the signals are held or released belongs to the interrupt already
+    unwinding, and is dropped.
+    """
+    while True:
+        try:
+            with _signals_held():
+                executor.shutdown(wait=True, cancel_futures=True)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _in_order(
