@@ -15,7 +15,8 @@ the machine's speed cancels out. Prints:
 - slides: the seed config at 1920x1080 to MP4, 41 frames and 161 (tween 3),
   against the notebook's drawing saved by ``FuncAnimation.save`` with
   ``FFMpegWriter`` (notebook_mp4.py), with ``-j 1``, ``-j 2`` and the default
-  ``-j``: the speedups, frames per second per worker, and the peak memory of
+  ``-j`` (median of 5 alternating runs, ``--repeats``): the speedups,
+  frames per second per worker, and the peak memory of
   all processes of the 161-frame job (mp4_settings.py measures the encoder
   settings on the same frames),
 - wall time and peak resident memory of a 1e6-point, 60-iteration render,
@@ -319,11 +320,12 @@ def bench_html(notebook: Path, folder: Path, repeats: int = 5) -> None:
 SLIDE = ["--set", "render.width=1920", "--set", "render.height=1080", "-f", "mp4", "-q"]
 
 
-def bench_slides(notebook: Path | None, folder: Path, repeats: int = 3) -> None:
+def bench_slides(notebook: Path | None, folder: Path, repeats: int = 5) -> None:
     """The seed config at 1920x1080 to MP4, 41 frames and 161 (tween 3): against the notebook, -j 1 against -j 2.
 
     The notebook's drawing is saved by FuncAnimation.save with FFMpegWriter
-    (notebook_mp4.py). Whole processes, median of ``repeats``, alternating;
+    (notebook_mp4.py). Whole processes, median of ``repeats``, alternating
+    (with 3, identical commands came out 20% apart in one run on 2 cores);
     then one more run of the 161-frame job with -j 1 and with -j 2 whose
     memory, all processes together, is sampled.
     """
@@ -400,7 +402,7 @@ def main() -> None:
     parser.add_argument("--big-timeout", type=float, default=120.0, help="seconds before the 1e6 render is stopped")
     parser.add_argument("--huge-timeout", type=float, default=180.0, help="seconds before the 1e7 render is stopped")
     parser.add_argument("--seed-only", action="store_true", help="only the seed render's time and size ratios")
-    parser.add_argument("--repeats", type=int, default=5, help="alternating runs of the seed render and the notebook")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating runs of each timed comparison")
     args, _ = parser.parse_known_args()
     if args.blas_threads != "default":  # before anything imports numpy; subprocesses inherit it
         os.environ.update({name: args.blas_threads for name in BLAS_THREAD_VARIABLES})
@@ -415,7 +417,7 @@ def main() -> None:
             bench_colour_error(args.notebook.resolve(), folder, ours_gif)
         else:
             print(f"notebook comparison skipped: {args.notebook} not found (set NOTEBOOK=path)")
-        bench_slides(args.notebook.resolve() if args.notebook.is_file() else None, folder)
+        bench_slides(args.notebook.resolve() if args.notebook.is_file() else None, folder, args.repeats)
         sys.path.insert(0, str(ROOT / "bench"))
         import bench_em
 
